@@ -1,0 +1,205 @@
+/*
+ * aimark check: for each file, the implicit label found (or none), where,
+ * in which form, and the platform class of Labeling Measures Art. 6.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char CHECK_HELP[] =
+    "Usage: aimark check [--json] [-j N] FILE|DIR...\n"
+    "\n"
+    "Read the GB 45438 implicit label (AIGC) of each file and classify it as\n"
+    "Labeling Measures Art. 6 asks: confirmed (Label 1), possible (Label 2),\n"
+    "suspected (Label 3, or other AI traces) or none. Folders are walked\n"
+    "recursively; files of unknown format found there are skipped silently.\n"
+    "\n"
+    "  --json       one JSON object per file per line\n"
+    "  -j, --jobs N worker threads (default: all cores)\n"
+    "\n"
+    "Exit status: 0 no AI indication, 1 some file is confirmed/possible/\n"
+    "suspected, 2 usage error, 3 some file could not be read.\n";
+
+typedef struct check_ctx {
+    int json;
+    pthread_mutex_t mu;
+    unsigned long counts[4], errors;
+} check_ctx;
+
+static void add_warning(strbuf *w, const char *text)
+{
+    sb_puts(w, w->len ? "," : "");
+    sb_json_str(w, text);
+}
+
+static void check_one(void *vctx, job *j)
+{
+    check_ctx *ctx = vctx;
+    strbuf sb = {0}, warn = {0};
+    aim_diag d;
+    aim_meta *m = NULL;
+    int rc;
+    if (j->open_errno) {
+        rc = AIM_ERR_IO;
+        memset(&d, 0, sizeof d);
+        snprintf(d.message, sizeof d.message, "cannot read folder: %s", strerror(j->open_errno));
+    } else {
+        rc = aim_meta_read_file(j->path, &m, &d);
+    }
+    if (rc == AIM_ERR_UNKNOWN_FORMAT && !j->explicit_) {
+        j->skipped = 1;
+        return;
+    }
+    if (rc != AIM_OK) {
+        const char *msg = d.message[0] ? d.message : aim_strerror(rc);
+        if (ctx->json) {
+            sb_puts(&sb, "{\"file\":");
+            sb_json_str(&sb, j->path);
+            sb_printf(&sb, ",\"format\":\"%s\",\"error\":", aim_format_name((aim_format)d.format));
+            sb_json_str(&sb, msg);
+            sb_puts(&sb, "}\n");
+        } else {
+            sb_printf(&sb, "%-10s %-11s %-26s %s: %s\n", "ERROR", aim_format_name((aim_format)d.format),
+                      "-", j->path, msg);
+        }
+        j->line = sb_take(&sb);
+        j->status = EXIT_FILE_ERRORS;
+        pthread_mutex_lock(&ctx->mu);
+        ctx->errors++;
+        pthread_mutex_unlock(&ctx->mu);
+        return;
+    }
+
+    const aim_label *l = aim_meta_label(m);
+    const char *raw = aim_meta_raw(m);
+    aim_class cls = l ? aim_label_class(l) : AIM_CLASS_NONE;
+    int valid = 0;
+    if (l) {
+        char why[200];
+        valid = aim_label_validate(l, why, sizeof why) == AIM_OK;
+        if (!valid)
+            add_warning(&warn, why);
+        if (cls == AIM_CLASS_NONE) {
+            /* An AIGC field with an unknown Label value is still a trace. */
+            cls = AIM_CLASS_SUSPECTED;
+        }
+    } else if (raw) {
+        add_warning(&warn, "an AIGC field is present but its text is not label JSON");
+        cls = AIM_CLASS_SUSPECTED;
+    }
+    const char *dst = aim_meta_source_type(m);
+    if (cls == AIM_CLASS_NONE && dst &&
+        (strstr(dst, "trainedAlgorithmicMedia") || strstr(dst, "algorithmicMedia"))) {
+        add_warning(&warn, "no AIGC label, but IPTC DigitalSourceType declares AI content");
+        cls = AIM_CLASS_SUSPECTED;
+    }
+    if (aim_meta_label_count(m) > 1) {
+        char t[120];
+        snprintf(t, sizeof t, "%u AIGC labels in one file (GB 45438 allows one); reporting the first",
+                 aim_meta_label_count(m));
+        add_warning(&warn, t);
+    }
+
+    if (ctx->json) {
+        sb_puts(&sb, "{\"file\":");
+        sb_json_str(&sb, j->path);
+        sb_printf(&sb, ",\"format\":\"%s\",\"label\":", aim_format_name(aim_meta_format(m)));
+        if (l)
+            sb_json_label(&sb, l);
+        else
+            sb_puts(&sb, "null");
+        sb_puts(&sb, ",\"location\":");
+        if (raw)
+            sb_json_str(&sb, aim_meta_location(m));
+        else
+            sb_puts(&sb, "null");
+        sb_printf(&sb, ",\"form\":%s", l ? (aim_meta_form(m) == AIM_FORM_WRAPPED ? "\"wrapped\"" : "\"bare\"") : "null");
+        sb_printf(&sb, ",\"class\":\"%s\"", aim_class_name(cls));
+        if (l)
+            sb_printf(&sb, ",\"valid\":%s", valid ? "true" : "false");
+        if (aim_meta_label_count(m) > 1)
+            sb_printf(&sb, ",\"label_count\":%u", aim_meta_label_count(m));
+        if (dst) {
+            sb_puts(&sb, ",\"digital_source_type\":");
+            sb_json_str(&sb, dst);
+        }
+        if (raw && !l) {
+            sb_puts(&sb, ",\"raw\":");
+            sb_json_str(&sb, raw);
+        }
+        if (warn.len)
+            sb_printf(&sb, ",\"warnings\":[%s]", warn.p);
+        sb_puts(&sb, "}\n");
+    } else {
+        char who[160] = "";
+        if (l) {
+            const char *p = aim_label_get(l, AIM_FIELD_CONTENT_PRODUCER);
+            const char *id = aim_label_get(l, AIM_FIELD_PRODUCE_ID);
+            snprintf(who, sizeof who, "  [%s %s]", p ? p : "-", id ? id : "-");
+        }
+        sb_printf(&sb, "%-10s %-11s %-26s %s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
+                  raw ? aim_meta_location(m) : "-", j->path, who);
+    }
+    sb_free(&warn);
+    aim_meta_free(m);
+    j->line = sb_take(&sb);
+    j->status = cls == AIM_CLASS_NONE ? EXIT_NONE_FOUND : EXIT_AI_FOUND;
+    pthread_mutex_lock(&ctx->mu);
+    ctx->counts[cls]++;
+    pthread_mutex_unlock(&ctx->mu);
+}
+
+int cmd_check(int argc, char **argv)
+{
+    check_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    int jobs = default_jobs();
+    int i = 1, nfiles = 0;
+    char **files = calloc((size_t)argc, sizeof *files);
+    if (!files)
+        return EXIT_FILE_ERRORS;
+    for (; i < argc; i++) {
+        const char *v;
+        int r;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(CHECK_HELP, stdout);
+            free(files);
+            return 0;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            ctx.json = 1;
+        } else if ((r = arg_value(argc, argv, &i, "--jobs", &v)) || (r = arg_value(argc, argv, &i, "-j", &v))) {
+            if (r < 0 || !(jobs = parse_jobs(v))) {
+                free(files);
+                return usage_error("check", "bad --jobs value", r < 0 ? NULL : v);
+            }
+        } else if (strcmp(argv[i], "--") == 0) {
+            for (i++; i < argc; i++)
+                files[nfiles++] = argv[i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            free(files);
+            return usage_error("check", "unknown option", argv[i]);
+        } else {
+            files[nfiles++] = argv[i];
+        }
+    }
+    if (nfiles == 0) {
+        free(files);
+        return usage_error("check", "no FILE or DIR given", NULL);
+    }
+    pthread_mutex_init(&ctx.mu, NULL);
+    if (!ctx.json && isatty(STDOUT_FILENO))
+        printf("%-10s %-11s %-26s %s\n", "CLASS", "FORMAT", "LOCATION", "FILE");
+    walker *w = walker_new(files, nfiles);
+    int rc = w ? pool_run(w, jobs, check_one, &ctx, "checked") : EXIT_FILE_ERRORS;
+    walker_free(w);
+    if (!ctx.json && isatty(STDOUT_FILENO))
+        fprintf(stderr, "%lu confirmed, %lu possible, %lu suspected, %lu none, %lu errors\n",
+                ctx.counts[AIM_CLASS_CONFIRMED], ctx.counts[AIM_CLASS_POSSIBLE],
+                ctx.counts[AIM_CLASS_SUSPECTED], ctx.counts[AIM_CLASS_NONE], ctx.errors);
+    pthread_mutex_destroy(&ctx.mu);
+    free(files);
+    return rc;
+}

@@ -1,0 +1,375 @@
+/*
+ * aimark label (the generator's step) and aimark propagate (the
+ * platform's step): both read the label already in the file, compute the
+ * new one, and rewrite the file atomically through the library.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const char LABEL_HELP[] =
+    "Usage: aimark label --producer CODE --produce-id ID [options] (-o OUT | --in-place) FILE|DIR...\n"
+    "\n"
+    "Write the GB 45438 implicit label into each file (WAV, MP3, FLAC, Ogg Vorbis/Opus,\n"
+    "MP4/M4A/MOV, PNG, JPEG, WebP), replacing the producer fields of a label already\n"
+    "there and keeping the platform's fields. Media data is never changed; the\n"
+    "rewrite is atomic. Folders are walked recursively.\n"
+    "\n"
+    "  --producer CODE      ContentProducer: provider name or code (TC260-PG-20252A)\n"
+    "  --produce-id ID      ProduceID: the provider's unique ID for the content\n"
+    "  --label 1|2|3        Label element (default 1: AI-generated)\n"
+    "  --reserved1 TEXT     ReservedCode1 (integrity data); cleared when not given\n"
+    "  --source-type T      IPTC DigitalSourceType in XMP: trained (default),\n"
+    "                       composite (compositeWithTrainedAlgorithmicMedia) or none\n"
+    "  --composite          same as --source-type composite\n"
+    "  --form bare|wrapped  JSON layout (default bare, as the TC260 guides store it)\n"
+    "  -o, --output OUT     write to OUT (a folder when several files are given)\n"
+    "  --in-place           replace each input file\n"
+    "  --json               one JSON object per file per line\n"
+    "  -j, --jobs N         worker threads (default: all cores)\n"
+    "\n"
+    "There is no option to remove a label: Labeling Measures Art. 10 forbids it.\n"
+    "Exit status: 0 all written, 2 usage error, 3 some file failed (left untouched).\n";
+
+static const char PROPAGATE_HELP[] =
+    "Usage: aimark propagate --propagator CODE --propagate-id ID [options] (-o OUT | --in-place) FILE|DIR...\n"
+    "\n"
+    "The platform's step (Labeling Measures Art. 6): add ContentPropagator and\n"
+    "PropagateID to each file's label, keeping the producer's fields. A file\n"
+    "without a label gets one only when AI content was declared (Label 2) or\n"
+    "detected (Label 3); otherwise it is left alone and reported as skipped.\n"
+    "\n"
+    "  --propagator CODE    ContentPropagator: platform name or code\n"
+    "  --propagate-id ID    PropagateID: the platform's unique ID for the content\n"
+    "  --declared           the uploader declared the content AI-generated (Label 2)\n"
+    "  --suspected          a detector or explicit label suggests AI content (Label 3)\n"
+    "  --reserved2 TEXT     ReservedCode2 (platform integrity data)\n"
+    "  -o, --output OUT / --in-place / --json / -j N   as for 'aimark label'\n"
+    "\n"
+    "An existing stronger Label is kept (1 over 2 over 3).\n"
+    "Exit status: 0 all written or skipped, 2 usage error, 3 some file failed.\n";
+
+typedef struct write_ctx {
+    int propagate;
+    const char *producer, *produce_id, *label_value, *reserved1;
+    const char *propagator, *propagate_id, *reserved2;
+    int declared, suspected;
+    const char *out;
+    int out_is_dir, in_place, json;
+    aim_write_opts wopts;
+} write_ctx;
+
+/* mkdir -p for the folders leading to `path`. */
+static int make_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    free(p);
+    return 0;
+}
+
+/* Stronger of two Label values: "1" beats "2" beats "3". */
+static const char *stronger(const char *a, const char *b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return strcmp(a, b) <= 0 ? a : b;
+}
+
+static void fail_line(write_ctx *ctx, job *j, const char *msg, int format)
+{
+    strbuf sb = {0};
+    if (ctx->json) {
+        sb_puts(&sb, "{\"file\":");
+        sb_json_str(&sb, j->path);
+        sb_printf(&sb, ",\"format\":\"%s\",\"error\":", aim_format_name((aim_format)format));
+        sb_json_str(&sb, msg);
+        sb_puts(&sb, "}\n");
+    } else {
+        sb_printf(&sb, "error      %s: %s\n", j->path, msg);
+    }
+    j->line = sb_take(&sb);
+    j->status = EXIT_FILE_ERRORS;
+}
+
+static void write_one(void *vctx, job *j)
+{
+    write_ctx *ctx = vctx;
+    aim_diag d;
+    memset(&d, 0, sizeof d);
+    if (j->open_errno) {
+        fail_line(ctx, j, strerror(j->open_errno), 0);
+        return;
+    }
+    aim_meta *m = NULL;
+    int rc = aim_meta_read_file(j->path, &m, &d);
+    if (rc == AIM_ERR_UNKNOWN_FORMAT && !j->explicit_) {
+        j->skipped = 1;
+        return;
+    }
+    if (rc) {
+        fail_line(ctx, j, d.message[0] ? d.message : aim_strerror(rc), d.format);
+        return;
+    }
+    aim_format fmt = aim_meta_format(m);
+    const aim_label *old = aim_meta_label(m);
+    if (!old && aim_meta_raw(m) && ctx->propagate) {
+        aim_meta_free(m);
+        fail_line(ctx, j, "the file's AIGC field is not label JSON; refusing to replace what cannot be kept", fmt);
+        return;
+    }
+    aim_label *l = old ? aim_label_dup(old) : aim_label_new();
+    aim_meta_free(m);
+    if (!l) {
+        fail_line(ctx, j, "out of memory", fmt);
+        return;
+    }
+    const char *status = "labelled";
+    rc = AIM_OK;
+    if (!ctx->propagate) {
+        rc |= aim_label_set(l, AIM_FIELD_LABEL, ctx->label_value);
+        rc |= aim_label_set(l, AIM_FIELD_CONTENT_PRODUCER, ctx->producer);
+        rc |= aim_label_set(l, AIM_FIELD_PRODUCE_ID, ctx->produce_id);
+        rc |= aim_label_set(l, AIM_FIELD_RESERVED_CODE1, ctx->reserved1);
+    } else {
+        const char *claim = ctx->declared ? "2" : ctx->suspected ? "3" : NULL;
+        const char *cur = aim_label_get(l, AIM_FIELD_LABEL);
+        if (cur && strlen(cur) == 1 && cur[0] >= '1' && cur[0] <= '3')
+            claim = stronger(cur, claim);
+        if (!claim) {
+            aim_label_free(l);
+            strbuf sb = {0};
+            if (ctx->json) {
+                sb_puts(&sb, "{\"file\":");
+                sb_json_str(&sb, j->path);
+                sb_printf(&sb, ",\"format\":\"%s\",\"status\":\"skipped\",\"reason\":"
+                               "\"no label, not declared, not suspected\"}\n", aim_format_name(fmt));
+            } else {
+                sb_printf(&sb, "skipped    %s: no label, not declared, not suspected\n", j->path);
+            }
+            j->line = sb_take(&sb);
+            return;
+        }
+        char claim_copy[2] = {claim[0], 0};
+        rc |= aim_label_set(l, AIM_FIELD_LABEL, claim_copy);
+        rc |= aim_label_set(l, AIM_FIELD_CONTENT_PROPAGATOR, ctx->propagator);
+        rc |= aim_label_set(l, AIM_FIELD_PROPAGATE_ID, ctx->propagate_id);
+        if (ctx->reserved2)
+            rc |= aim_label_set(l, AIM_FIELD_RESERVED_CODE2, ctx->reserved2);
+        status = "propagated";
+    }
+    if (rc) {
+        aim_label_free(l);
+        fail_line(ctx, j, "label value rejected (checked before: internal error)", fmt);
+        return;
+    }
+    char *outpath = NULL;
+    if (!ctx->in_place) {
+        if (ctx->out_is_dir) {
+            size_t n = strlen(ctx->out) + strlen(j->rel) + 2;
+            outpath = malloc(n);
+            if (outpath) {
+                snprintf(outpath, n, "%s/%s", ctx->out, j->rel);
+                make_parents(outpath);
+            }
+        } else {
+            outpath = strdup(ctx->out);
+        }
+        if (!outpath) {
+            aim_label_free(l);
+            fail_line(ctx, j, "out of memory", fmt);
+            return;
+        }
+    }
+    rc = aim_meta_write_file(j->path, outpath, l, &ctx->wopts, &d);
+    if (rc) {
+        fail_line(ctx, j, d.message[0] ? d.message : aim_strerror(rc), fmt);
+    } else {
+        strbuf sb = {0};
+        const char *dest = outpath ? outpath : j->path;
+        if (ctx->json) {
+            sb_puts(&sb, "{\"file\":");
+            sb_json_str(&sb, j->path);
+            sb_puts(&sb, ",\"output\":");
+            sb_json_str(&sb, dest);
+            sb_printf(&sb, ",\"format\":\"%s\",\"status\":\"%s\",\"label\":", aim_format_name(fmt), status);
+            sb_json_label(&sb, l);
+            sb_puts(&sb, "}\n");
+        } else if (outpath) {
+            sb_printf(&sb, "%-10s %-11s %s -> %s\n", status, aim_format_name(fmt), j->path, dest);
+        } else {
+            sb_printf(&sb, "%-10s %-11s %s\n", status, aim_format_name(fmt), j->path);
+        }
+        j->line = sb_take(&sb);
+    }
+    free(outpath);
+    aim_label_free(l);
+}
+
+/* Validate one user-supplied value with the library's rules. */
+static int check_value(const char *cmd, aim_field f, const char *v)
+{
+    aim_label *t = aim_label_new();
+    int rc = t ? aim_label_set(t, f, v) : AIM_ERR_NOMEM;
+    aim_label_free(t);
+    if (rc == AIM_OK)
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s is not a valid %s (GB 45438 Annex E: printable ASCII, "
+             "no spaces or backslashes; Label is 1, 2 or 3)", v, aim_field_name(f));
+    usage_error(cmd, msg, NULL);
+    return 1;
+}
+
+static int run_write(int argc, char **argv, int propagate)
+{
+    const char *cmd = propagate ? "propagate" : "label";
+    write_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.propagate = propagate;
+    ctx.label_value = "1";
+    aim_write_opts_init(&ctx.wopts);
+    int jobs = default_jobs();
+    char **files = calloc((size_t)argc, sizeof *files);
+    int nfiles = 0;
+    if (!files)
+        return EXIT_FILE_ERRORS;
+    int rc = 0;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *v = NULL;
+        int r;
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(propagate ? PROPAGATE_HELP : LABEL_HELP, stdout);
+            free(files);
+            return 0;
+        }
+#define OPT(name, dst)                                                                   \
+    if ((r = arg_value(argc, argv, &i, name, &v)) != 0) {                                \
+        if (r < 0)                                                                       \
+            rc = EXIT_USAGE;                                                             \
+        else                                                                             \
+            dst = v;                                                                     \
+        continue;                                                                        \
+    }
+        if (!propagate) {
+            OPT("--producer", ctx.producer)
+            OPT("--produce-id", ctx.produce_id)
+            OPT("--label", ctx.label_value)
+            OPT("--reserved1", ctx.reserved1)
+            if ((r = arg_value(argc, argv, &i, "--source-type", &v)) != 0) {
+                if (r < 0 || (strcmp(v, "trained") && strcmp(v, "composite") && strcmp(v, "none")))
+                    rc = usage_error(cmd, "--source-type must be trained, composite or none", v);
+                else
+                    ctx.wopts.source_type = !strcmp(v, "trained")     ? AIM_SOURCE_TRAINED_ALGORITHMIC
+                                            : !strcmp(v, "composite") ? AIM_SOURCE_COMPOSITE_TRAINED
+                                                                      : AIM_SOURCE_NONE;
+                continue;
+            }
+            if (strcmp(a, "--composite") == 0) {
+                ctx.wopts.source_type = AIM_SOURCE_COMPOSITE_TRAINED;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--form", &v)) != 0) {
+                if (r < 0 || (strcmp(v, "bare") && strcmp(v, "wrapped")))
+                    rc = usage_error(cmd, "--form must be bare or wrapped", v);
+                else
+                    ctx.wopts.form = strcmp(v, "wrapped") == 0 ? AIM_FORM_WRAPPED : AIM_FORM_BARE;
+                continue;
+            }
+        } else {
+            OPT("--propagator", ctx.propagator)
+            OPT("--propagate-id", ctx.propagate_id)
+            OPT("--reserved2", ctx.reserved2)
+            if (strcmp(a, "--declared") == 0) {
+                ctx.declared = 1;
+                continue;
+            }
+            if (strcmp(a, "--suspected") == 0) {
+                ctx.suspected = 1;
+                continue;
+            }
+        }
+        OPT("-o", ctx.out)
+        OPT("--output", ctx.out)
+#undef OPT
+        if (strcmp(a, "--in-place") == 0) {
+            ctx.in_place = 1;
+        } else if (strcmp(a, "--json") == 0) {
+            ctx.json = 1;
+        } else if ((r = arg_value(argc, argv, &i, "--jobs", &v)) || (r = arg_value(argc, argv, &i, "-j", &v))) {
+            if (r < 0 || !(jobs = parse_jobs(v)))
+                rc = usage_error(cmd, "bad --jobs value", r < 0 ? NULL : v);
+        } else if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++)
+                files[nfiles++] = argv[i];
+        } else if (a[0] == '-' && a[1]) {
+            rc = usage_error(cmd, "unknown option", a);
+        } else {
+            files[nfiles++] = argv[i];
+        }
+    }
+    if (rc == 0) {
+        if (!propagate && (!ctx.producer || !ctx.produce_id))
+            rc = usage_error(cmd, "--producer and --produce-id are required", NULL);
+        else if (propagate && (!ctx.propagator || !ctx.propagate_id))
+            rc = usage_error(cmd, "--propagator and --propagate-id are required", NULL);
+        else if (nfiles == 0)
+            rc = usage_error(cmd, "no FILE or DIR given", NULL);
+        else if (!ctx.out == !ctx.in_place)
+            rc = usage_error(cmd, "choose exactly one of -o OUT and --in-place", NULL);
+    }
+    if (rc == 0) {
+        if (!propagate)
+            rc = check_value(cmd, AIM_FIELD_LABEL, ctx.label_value) ||
+                 check_value(cmd, AIM_FIELD_CONTENT_PRODUCER, ctx.producer) ||
+                 check_value(cmd, AIM_FIELD_PRODUCE_ID, ctx.produce_id) ||
+                 (ctx.reserved1 && check_value(cmd, AIM_FIELD_RESERVED_CODE1, ctx.reserved1));
+        else
+            rc = check_value(cmd, AIM_FIELD_CONTENT_PROPAGATOR, ctx.propagator) ||
+                 check_value(cmd, AIM_FIELD_PROPAGATE_ID, ctx.propagate_id) ||
+                 (ctx.reserved2 && check_value(cmd, AIM_FIELD_RESERVED_CODE2, ctx.reserved2));
+        if (rc)
+            rc = EXIT_USAGE;
+    }
+    if (rc == 0 && ctx.out) {
+        struct stat st;
+        int is_dir = stat(ctx.out, &st) == 0 && S_ISDIR(st.st_mode);
+        size_t n = strlen(ctx.out);
+        int several = nfiles > 1 || (stat(files[0], &st) == 0 && S_ISDIR(st.st_mode));
+        if (!is_dir && (several || ctx.out[n - 1] == '/')) {
+            if (mkdir(ctx.out, 0777) != 0 && errno != EEXIST)
+                rc = usage_error(cmd, "cannot create output folder", ctx.out);
+            is_dir = 1;
+        }
+        ctx.out_is_dir = is_dir;
+    }
+    if (rc) {
+        free(files);
+        return rc;
+    }
+    walker *w = walker_new(files, nfiles);
+    rc = w ? pool_run(w, jobs, write_one, &ctx, propagate ? "propagated" : "labelled") : EXIT_FILE_ERRORS;
+    walker_free(w);
+    free(files);
+    return rc;
+}
+
+int cmd_label(int argc, char **argv) { return run_write(argc, argv, 0); }
+int cmd_propagate(int argc, char **argv) { return run_write(argc, argv, 1); }
