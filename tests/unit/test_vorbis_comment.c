@@ -178,6 +178,8 @@ static void t_hostile_truncations_and_lies(void)
     CHECK_INT(vc_read(p, b.len, "l", &f, NULL), AIM_ERR_CORRUPT);
     wr_le32(p + 10, 3); /* 3 x 4 bytes still fits, the third comment does not */
     CHECK_INT(vc_read(p, b.len, "l", &f, NULL), AIM_ERR_TRUNCATED);
+    CHECK_INT(f.count, 1); /* the second was seen before the error */
+    found_clear(&f);
     wr_le32(p + 10, 2);
     wr_le32(p + 14, 0x7FFFFFFFu);
     CHECK_INT(vc_read(p, b.len, "l", &f, NULL), AIM_ERR_TRUNCATED);
