@@ -301,6 +301,8 @@ static int resolve(const xp *x, size_t q_off, size_t q_len, int is_attr, const c
         if (plen == 0 || *llen == 0)
             return AIM_ERR_CORRUPT;
         *uri = lookup(x, q, plen, ulen);
+        if (!*uri)
+            return AIM_ERR_CORRUPT; /* an undeclared prefix */
     } else {
         *local = q;
         *llen = q_len;
@@ -546,7 +548,7 @@ static int start_tag(xp *x, size_t i, size_t *next)
     const char *local, *uri;
     size_t llen, ulen;
     if (resolve(x, q_off, q_len, 0, &local, &llen, &uri, &ulen))
-        return corrupt(x, i, "bad element name");
+        return corrupt(x, i, "bad element name or undeclared prefix");
     if (!e->in_value) {
         if (ns_is(uri, ulen, NS_RDF) && eq(local, llen, "RDF"))
             e->kind = K_RDF;
@@ -567,7 +569,7 @@ static int start_tag(xp *x, size_t i, size_t *next)
         if (eq(nm, at->n_len, "xmlns") || (at->n_len > 6 && memcmp(nm, "xmlns:", 6) == 0))
             continue;
         if (resolve(x, at->n_off, at->n_len, 1, &local, &llen, &uri, &ulen))
-            return corrupt(x, at->n_off, "bad attribute name");
+            return corrupt(x, at->n_off, "bad attribute name or undeclared prefix");
         xprop pr;
         memset(&pr, 0, sizeof pr);
         pr.attr = 1;

@@ -271,6 +271,8 @@ static void t_malformed(void)
         RDF_OPEN "<a b='1'c='2'/>" RDF_CLOSE, RDF_OPEN "<a b/>" RDF_CLOSE, RDF_OPEN "<!-- x" ,
         "<?xpacket", "<![CDATA[x]]>", RDF_CLOSE, "<a></a><b></b>", "<a/ >", "< a/>",
         RDF_OPEN "<:x/>" RDF_CLOSE, RDF_OPEN "<x: y='1'/>" RDF_CLOSE,
+        RDF_OPEN "<rdf:Description TC260:AIGC='x'/>" RDF_CLOSE, /* undeclared prefix */
+        RDF_OPEN "<TC260:AIGC>x</TC260:AIGC>" RDF_CLOSE,
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         meta_found f;
