@@ -16,6 +16,7 @@
  * ID3v2 references: id3v2.2.0, id3v2.3.0, id3v2.4.0-structure and
  * id3v2.4.0-frames (id3.org informal standards).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,17 +327,18 @@ static void decode_text(int enc, const uint8_t *p, size_t n, aim_buf *b)
     }
 }
 
-/* Length of the text at p before its terminator (1 or 2 zero bytes), or n. */
+/* Length of the text at p before its terminator (1 or 2 zero bytes), or
+ * SIZE_MAX when there is no terminator. */
 static size_t text_len(int enc, const uint8_t *p, size_t n)
 {
     if (enc == 1 || enc == 2) {
         for (size_t i = 0; i + 1 < n; i += 2)
             if (p[i] == 0 && p[i + 1] == 0)
                 return i;
-        return n;
+        return SIZE_MAX;
     }
     const uint8_t *z = memchr(p, 0, n);
-    return z ? (size_t)(z - p) : n;
+    return z ? (size_t)(z - p) : SIZE_MAX;
 }
 
 /*
@@ -375,7 +377,7 @@ static int frame_aigc(const id3_tag *t, const id3_frame *fr, aim_buf *value)
         return 0;
     size_t dlen = text_len(enc, p + 1, n - 1);
     if (dlen > 64)
-        return 0;
+        return 0; /* not "AIGC", or no terminator: no value to report */
 
     uint8_t *copy = NULL;
     if (unsync) {
@@ -386,6 +388,10 @@ static int frame_aigc(const id3_tag *t, const id3_frame *fr, aim_buf *value)
         n = unsync_undo(copy, n);
         p = copy;
         dlen = text_len(enc, p + 1, n - 1);
+        if (dlen == SIZE_MAX) {
+            free(copy);
+            return 0;
+        }
     }
     int rc = 0;
     aim_buf desc = AIM_BUF_INIT;
