@@ -228,8 +228,10 @@ static int wav_write(const aim_src *src, const meta_write_req *req, aim_sink *ou
 {
     wav_file wf;
     int rc = wav_open(src, &wf, diag);
-    if (rc)
+    if (rc) {
+        wav_close(&wf);
         return rc;
+    }
     riff_out count = {NULL, 0, 0};
     rc = wav_emit(&wf, req, &count, 0, diag);
     if (rc == AIM_OK) {

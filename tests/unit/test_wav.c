@@ -537,6 +537,21 @@ static void t_hostile(void)
     wr_le64(b.p + 20, UINT64_MAX);
     wr_le64(b.p + 28, UINT64_MAX);
     CHECK_INT(rc_of(&b), AIM_OK);
+    /* ds64 riffSize below 4 (the error path must free ds64: the fuzzer found a leak) */
+    buf_clear(&b);
+    build_rf64(&b, "RF64", 0);
+    wr_le64(b.p + 20, 2);
+    CHECK_INT(rc_of(&b), AIM_ERR_CORRUPT);
+    {
+        aim_label *l = aim_label_new();
+        aim_label_set(l, AIM_FIELD_LABEL, "1");
+        void *o = NULL;
+        size_t on = 0;
+        aim_diag d;
+        CHECK_INT(aim_meta_write_mem(b.p, b.len, l, NULL, &o, &on, &d), AIM_ERR_CORRUPT);
+        CHECK(o == NULL);
+        aim_label_free(l);
+    }
     /* a label bigger than the limit */
     buf_clear(&b);
     begin(&b, "RIFF");
