@@ -6,9 +6,10 @@
  * the way ffmpeg's `-metadata AIGC=...` stores it (encoding 0, "AIGC\0",
  * then the JSON without a terminator).
  *
- * Reading loads each leading ID3v2 tag (bounded by AIM_MAX_META_BYTES),
- * undoes unsynchronisation where the tag asks for it and walks the frames;
- * the MPEG audio after the tags is never read. Writing rebuilds the first
+ * Reading walks the frame headers of each leading ID3v2 tag in the file
+ * and loads only user text frames, so cover art is skipped (a v2.2/v2.3
+ * tag with whole-tag unsynchronisation is loaded whole, bounded by
+ * AIM_MAX_META_BYTES, to undo it); the MPEG audio is never read. Writing rebuilds the first
  * tag with every other frame kept byte for byte, drops all AIGC frames
  * from every tag, adds one new frame, and streams the audio (including any
  * ID3v1/APE tag at the end) unchanged with sink_copy().
@@ -115,7 +116,9 @@ typedef struct id3_tag {
     uint64_t total;    /* header + body (+ footer): bytes the tag occupies */
     uint32_t size;     /* the header's size field (body bytes in the file) */
     uint8_t ver, rev, flags;
-    uint8_t *body;     /* body, whole-tag unsynchronisation undone (owned) */
+    const aim_src *src;
+    uint8_t *body;     /* body, whole-tag unsynchronisation undone (owned);
+                        * NULL when frames are read from src one by one */
     size_t body_len;
     size_t frames_off; /* start of the frames in body (after the extended header) */
     int parseable;     /* 0: frames cannot be read (v2.2 compressed tag) */
@@ -140,12 +143,14 @@ static size_t unsync_undo(uint8_t *p, size_t n)
 }
 
 /*
- * Look for a tag at `off`. Returns 1 with *t filled (body loaded) when a tag
- * is there, 0 when there is none, or a negative error. A broken header at
- * the start of the file is an error; after the first tag, anything that is
- * not a complete valid tag is taken as the start of the audio.
+ * Look for a tag at `off`. Returns 1 with *t filled when a tag is there, 0
+ * when there is none, or a negative error. A broken header at the start of
+ * the file is an error; after the first tag, anything that is not a
+ * complete valid tag is taken as the start of the audio. With `lazy`, the
+ * body is left in the file where it can be (no whole-tag unsync), so that
+ * reading skips cover art and other large frames.
  */
-static int tag_load(const aim_src *src, uint64_t off, id3_tag *t, aim_diag *diag)
+static int tag_load(const aim_src *src, uint64_t off, id3_tag *t, int lazy, aim_diag *diag)
 {
     memset(t, 0, sizeof *t);
     uint8_t h[ID3_HEADER];
@@ -181,26 +186,33 @@ static int tag_load(const aim_src *src, uint64_t off, id3_tag *t, aim_diag *diag
                              (unsigned long long)t->total);
         return 0;
     }
-    rc = src_dup(src, off + ID3_HEADER, t->size, AIM_MAX_META_BYTES, &t->body);
-    if (rc)
-        return diag_fail(diag, rc, "mp3: cannot load the ID3v2 tag at offset %llu (%u bytes)",
-                         (unsigned long long)off, t->size);
+    t->src = src;
     t->body_len = t->size;
+    if (t->ver == 2 && (t->flags & 0x40))
+        return 1; /* v2.2 compression: no scheme was ever defined; not parseable */
     t->parseable = 1;
-    if (t->ver == 2 && (t->flags & 0x40)) {
-        t->parseable = 0; /* v2.2 compression: no scheme was ever defined */
-        return 1;
-    }
     /* v2.2/v2.3 unsynchronise the whole tag (extended header included). In
      * v2.4 the flag means every frame is unsynchronised on its own. */
-    if (t->ver < 4 && (t->flags & ID3_F_UNSYNC))
-        t->body_len = unsync_undo(t->body, t->body_len);
+    int whole_unsync = t->ver < 4 && (t->flags & ID3_F_UNSYNC);
+    if (!lazy || whole_unsync) {
+        rc = src_dup(src, off + ID3_HEADER, t->size, AIM_MAX_META_BYTES, &t->body);
+        if (rc)
+            return diag_fail(diag, rc, "mp3: cannot load the ID3v2 tag at offset %llu (%u bytes)",
+                             (unsigned long long)off, t->size);
+        if (whole_unsync)
+            t->body_len = unsync_undo(t->body, t->body_len);
+    }
     if (t->ver >= 3 && (t->flags & ID3_F_EXTHDR)) {
+        uint8_t e[4];
         if (t->body_len < 6) {
             tag_free(t);
             return diag_fail(diag, AIM_ERR_CORRUPT, "mp3: ID3v2 extended header is cut short");
         }
-        uint64_t ext = t->ver == 3 ? 4 + (uint64_t)rd_be32(t->body) : rd_syncsafe(t->body);
+        if (t->body)
+            memcpy(e, t->body, 4);
+        else if ((rc = src_read(src, off + ID3_HEADER, e, 4)) != AIM_OK)
+            return diag_fail(diag, rc, "mp3: cannot read the ID3v2 extended header");
+        uint64_t ext = t->ver == 3 ? 4 + (uint64_t)rd_be32(e) : rd_syncsafe(e);
         if (ext < 6 || ext > t->body_len) {
             tag_free(t);
             return diag_fail(diag, AIM_ERR_CORRUPT,
@@ -214,7 +226,9 @@ static int tag_load(const aim_src *src, uint64_t off, id3_tag *t, aim_diag *diag
 
 /* One frame inside a tag body. */
 typedef struct id3_frame {
-    const uint8_t *raw; /* header + data, as stored */
+    uint8_t hdr[10];    /* the frame header */
+    const uint8_t *raw; /* header + data as stored, or NULL when the body is not loaded */
+    uint64_t data_off;  /* file offset of the data */
     size_t raw_len;
     size_t hdr_len;     /* 6 (v2.2) or 10 */
     uint8_t fmt;        /* v2.3/v2.4 format flags byte; 0 for v2.2 */
@@ -243,7 +257,17 @@ static int walk_frames(const id3_tag *t, frame_fn fn, void *ctx, aim_diag *diag)
     size_t pos = t->frames_off;
     unsigned count = 0;
     while (t->body_len - pos >= hlen) {
-        const uint8_t *h = t->body + pos;
+        id3_frame fr;
+        memset(&fr, 0, sizeof fr);
+        const uint8_t *h = fr.hdr;
+        if (t->body) {
+            memcpy(fr.hdr, t->body + pos, hlen);
+            fr.raw = t->body + pos;
+        } else {
+            int rc = src_read(t->src, t->off + ID3_HEADER + pos, fr.hdr, hlen);
+            if (rc)
+                return diag_fail(diag, rc, "mp3: cannot read an ID3v2 frame header");
+        }
         if (h[0] == 0 || !frame_id_ok(h, idlen))
             break;
         if (++count > AIM_MAX_ITEMS)
@@ -259,7 +283,10 @@ static int walk_frames(const id3_tag *t, frame_fn fn, void *ctx, aim_diag *diag)
             return diag_fail(diag, AIM_ERR_CORRUPT,
                              "mp3: ID3v2 frame %.*s at tag offset %zu: size %u runs past the tag end",
                              (int)idlen, (const char *)h, pos, (unsigned)size);
-        id3_frame fr = {h, hlen + size, hlen, t->ver == 2 ? 0 : h[9]};
+        fr.data_off = t->off + ID3_HEADER + pos + hlen;
+        fr.raw_len = hlen + size;
+        fr.hdr_len = hlen;
+        fr.fmt = t->ver == 2 ? 0 : h[9];
         int rc = fn(ctx, t, &fr);
         if (rc)
             return rc;
@@ -349,7 +376,7 @@ static size_t text_len(int enc, const uint8_t *p, size_t n)
  */
 static int frame_aigc(const id3_tag *t, const id3_frame *fr, aim_buf *value)
 {
-    if (t->ver == 2 ? memcmp(fr->raw, "TXX", 3) != 0 : memcmp(fr->raw, "TXXX", 4) != 0)
+    if (t->ver == 2 ? memcmp(fr->hdr, "TXX", 3) != 0 : memcmp(fr->hdr, "TXXX", 4) != 0)
         return 0;
     size_t skip = 0;
     int unsync = 0;
@@ -363,33 +390,46 @@ static int frame_aigc(const id3_tag *t, const id3_frame *fr, aim_buf *value)
         skip = ((fr->fmt & V4_F_GROUP) ? 1u : 0u) + ((fr->fmt & V4_F_DLI) ? 4u : 0u);
         unsync = (fr->fmt & V4_F_UNSYNC) || (t->flags & ID3_F_UNSYNC);
     }
-    const uint8_t *p = fr->raw + fr->hdr_len;
     size_t n = fr->raw_len - fr->hdr_len;
     if (n <= skip)
         return 0;
+    uint8_t *loaded = NULL;
+    const uint8_t *p;
+    if (fr->raw) {
+        p = fr->raw + fr->hdr_len;
+    } else {
+        /* Only user text frames are loaded; the walk bounded n by the tag. */
+        int lrc = src_dup(t->src, fr->data_off, n, AIM_MAX_META_BYTES, &loaded);
+        if (lrc)
+            return lrc;
+        p = loaded;
+    }
     p += skip;
     n -= skip;
 
     /* Cheap test of the description before copying anything. Unsync can
      * only shorten text, so an undone description is never longer. */
     int enc = p[0];
-    if (enc > 3)
-        return 0;
-    size_t dlen = text_len(enc, p + 1, n - 1);
-    if (dlen > 64)
+    size_t dlen = enc > 3 ? SIZE_MAX : text_len(enc, p + 1, n - 1);
+    if (dlen > 64) {
+        free(loaded);
         return 0; /* not "AIGC", or no terminator: no value to report */
+    }
 
     uint8_t *copy = NULL;
     if (unsync) {
         copy = malloc(n); /* n <= the tag body, already bounded by AIM_MAX_META_BYTES */
-        if (!copy)
+        if (!copy) {
+            free(loaded);
             return AIM_ERR_NOMEM;
+        }
         memcpy(copy, p, n);
         n = unsync_undo(copy, n);
         p = copy;
         dlen = text_len(enc, p + 1, n - 1);
         if (dlen == SIZE_MAX) {
             free(copy);
+            free(loaded);
             return 0;
         }
     }
@@ -421,6 +461,7 @@ static int frame_aigc(const id3_tag *t, const id3_frame *fr, aim_buf *value)
     }
     buf_free(&desc);
     free(copy);
+    free(loaded);
     return rc;
 }
 
@@ -486,7 +527,7 @@ static int mp3_read(const aim_src *src, meta_found *found, aim_diag *diag)
     uint64_t off = 0;
     for (unsigned i = 0; i < AIM_MAX_ITEMS; i++) {
         id3_tag t;
-        int rc = tag_load(src, off, &t, diag);
+        int rc = tag_load(src, off, &t, 1, diag);
         if (rc <= 0)
             return rc;
         rc = walk_frames(&t, read_frame, &c, diag);
@@ -603,6 +644,9 @@ static int rebuild_tag(const id3_tag *t, const meta_write_req *req, aim_sink *ou
         rc = emit_tag(out, t->ver, t->rev, flags, &frames, t->total - ID3_HEADER, diag);
     }
     buf_free(&frames);
+    if (rc) /* keeps a more precise message set earlier */
+        rc = diag_fail(diag, rc, "mp3: cannot rebuild the ID3v2 tag at offset %llu",
+                       (unsigned long long)t->off);
     return rc;
 }
 
@@ -616,7 +660,7 @@ static int mp3_write(const aim_src *src, const meta_write_req *req, aim_sink *ou
         if (i >= AIM_MAX_ITEMS)
             return diag_fail(diag, AIM_ERR_LIMIT, "mp3: more than %u ID3v2 tags", AIM_MAX_ITEMS);
         id3_tag t;
-        int rc = tag_load(src, off, &t, diag);
+        int rc = tag_load(src, off, &t, 0, diag);
         if (rc < 0)
             return rc;
         if (i == 0 && (rc == 0 || !t.parseable)) {

@@ -1,4 +1,5 @@
 /* MP3 / ID3v2 label handler: files are built in memory byte by byte. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -892,6 +893,62 @@ static void t_truncations(void)
     buf_free(&f);
 }
 
+/* Through files (pread path, frames walked in place): a large APIC before
+ * the label, then an in-place write. */
+static void t_files(void)
+{
+    aim_buf fr = AIM_BUF_INIT, f = AIM_BUF_INIT, apic = AIM_BUF_INIT;
+    buf_put(&apic, "\0image/jpeg\0\x03\0", 14);
+    for (int i = 0; i < 200000; i++)
+        buf_putc(&apic, (uint8_t)(i * 7));
+    put_frame(&fr, 4, "APIC", 0, apic.p, apic.len);
+    put_txxx(&fr, 4, "AIGC", "{\"Label\":\"2\"}");
+    put_tag(&f, 4, 0, fr.p, fr.len, 50);
+    size_t tag_total = f.len;
+    put_audio(&f, 5);
+    char path[] = "/tmp/aimark-test-mp3-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    FILE *fp = fdopen(fd, "wb");
+    CHECK(fp && fwrite(f.p, 1, f.len, fp) == f.len);
+    if (fp)
+        fclose(fp);
+    aim_meta *m = NULL;
+    CHECK_INT(aim_meta_read_file(path, &m, NULL), 0);
+    CHECK_INT(aim_meta_label_count(m), 1);
+    CHECK_STR(aim_meta_raw(m), "{\"Label\":\"2\"}");
+    CHECK_STR(aim_meta_location(m), "id3v2.4:TXXX:AIGC");
+    aim_meta_free(m);
+    aim_label *l = mk_label("file");
+    CHECK_INT(aim_meta_write_file(path, NULL, l, NULL, NULL), 0);
+    aim_label_free(l);
+    m = NULL;
+    CHECK_INT(aim_meta_read_file(path, &m, NULL), 0);
+    CHECK_INT(aim_meta_label_count(m), 1);
+    CHECK_STR(aim_meta_raw(m), json_of("file"));
+    aim_meta_free(m);
+    /* The output: APIC first, byte-exact, the audio intact at the end. */
+    FILE *in = fopen(path, "rb");
+    CHECK(in != NULL);
+    if (in) {
+        uint8_t *o = malloc(f.len + 4096);
+        size_t on = o ? fread(o, 1, f.len + 4096, in) : 0;
+        fclose(in);
+        CHECK(on > f.len);
+        if (o && on > f.len) {
+            CHECK(memcmp(o + 10, fr.p, 10 + apic.len) == 0);
+            CHECK(memcmp(o + on - (f.len - tag_total), f.p + tag_total, f.len - tag_total) == 0);
+        }
+        free(o);
+    }
+    remove(path);
+    buf_free(&fr);
+    buf_free(&f);
+    buf_free(&apic);
+}
+
 TEST_MAIN(t_probe, t_raw_mpeg, t_v23_keep_size, t_v24_grow, t_replace_many, t_unsync_v23,
           t_v24_frame_unsync, t_ext_header, t_encodings, t_v22, t_footer, t_multiple_tags,
-          t_compressed_frame, t_hostile, t_truncations)
+          t_compressed_frame, t_hostile, t_truncations, t_files)
