@@ -65,6 +65,7 @@ typedef struct xp {
 
     xelem stack[AIM_MAX_DEPTH];
     size_t depth;
+    size_t elements;
     xbind *b;
     size_t nb, capb;
     aim_buf arena;
@@ -782,6 +783,8 @@ static int scan(xp *x)
         }
         if (x->seen_root && x->depth == 0)
             return corrupt(x, i, "more than one root element");
+        if (++x->elements > AIM_MAX_ITEMS)
+            return diag_fail(x->diag, AIM_ERR_LIMIT, "xmp: more than %u elements", AIM_MAX_ITEMS);
         rc = start_tag(x, i, &i);
         if (rc)
             return rc;
