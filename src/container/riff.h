@@ -71,7 +71,8 @@ int riff_out_bytes(riff_out *o, const void *p, size_t n);
 int riff_out_copy(riff_out *o, const aim_src *src, uint64_t off, uint64_t n);
 /* A whole chunk with new id/payload from memory, padded to even length. */
 int riff_out_chunk(riff_out *o, const char *id, const void *payload, size_t n);
-/* Copy a chunk of the source verbatim (header, payload, pad byte). */
+/* Copy a chunk of the source verbatim (header, payload, pad byte). Not for a
+ * clipped chunk: its header must be rewritten with the size present. */
 int riff_out_copy_chunk(riff_out *o, const aim_src *src, const riff_chunk *c);
 
 #endif

@@ -89,7 +89,8 @@ static int wav_open(const aim_src *src, wav_file *wf, aim_diag *diag)
         if (rc)
             return diag_fail(diag, rc, "wav: %.4s file without its ds64 chunk", (const char *)h);
         if (!fourcc_is(ch, "ds64"))
-            return diag_fail(diag, AIM_ERR_CORRUPT, "wav: %.4s file whose first chunk is '%.4s', not ds64",
+            return diag_fail(diag, AIM_ERR_CORRUPT,
+                             "wav: %.4s file whose first chunk is '%.4s', not ds64",
                              (const char *)h, (const char *)ch);
         uint32_t n = rd_le32(ch + 4);
         if (n < WAV_DS64_MIN)
@@ -97,7 +98,8 @@ static int wav_open(const aim_src *src, wav_file *wf, aim_diag *diag)
         rc = src_dup(src, 20, n, WAV_MAX_DS64, &wf->ds64);
         if (rc)
             return diag_fail(diag, rc, "wav: ds64 chunk of %u bytes %s", n,
-                             rc == AIM_ERR_LIMIT ? "exceeds the limit" : "runs past the end of the file");
+                             rc == AIM_ERR_LIMIT ? "exceeds the limit"
+                                                 : "runs past the end of the file");
         wf->ds64_len = n;
         riff_size = rd_le64(wf->ds64);
         if (riff_size == UINT64_MAX)

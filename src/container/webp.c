@@ -158,7 +158,8 @@ static int plan_write(const aim_src *src, const meta_write_req *req, webp_plan *
                 rc = simple_canvas(src, &c, &cw, &chh, &alpha, diag);
             } else if (fourcc_is(c.id, "VP8X")) {
                 if (c.size < 10)
-                    rc = diag_fail(diag, AIM_ERR_CORRUPT, "webp: VP8X chunk of %llu bytes is too short",
+                    rc = diag_fail(diag, AIM_ERR_CORRUPT,
+                                   "webp: VP8X chunk of %llu bytes is too short",
                                    (unsigned long long)c.size);
             } else {
                 rc = diag_fail(diag, AIM_ERR_CORRUPT,
