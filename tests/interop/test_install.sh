@@ -35,9 +35,9 @@ int main(int argc, char **argv) {
     return 0;
 }
 C
-cc -std=c11 -Wall -Werror "$T/use.c" -o "$T/use-shared" $(pkg-config --cflags --libs aimark)
+"${AIM_CC:-cc}" ${AIM_CFLAGS:-} -std=c11 -Wall -Werror "$T/use.c" -o "$T/use-shared" $(pkg-config --cflags --libs aimark)
 expect_eq "shared build runs" "$(LD_LIBRARY_PATH=$(dirname "$(find "$T/prefix" -name 'libaimark.so' | head -1)") "$T/use-shared" "$AIM_SAMPLES/speech.wav" "$T/a.wav")" "wav confirmed riff:AIGC"
-cc -std=c11 -Wall -Werror "$T/use.c" -o "$T/use-static" $(pkg-config --cflags aimark) \
+"${AIM_CC:-cc}" ${AIM_CFLAGS:-} -std=c11 -Wall -Werror "$T/use.c" -o "$T/use-static" $(pkg-config --cflags aimark) \
    "$(find "$T/prefix" -name 'libaimark.a' | head -1)" $(pkg-config --libs-only-l --static aimark | sed 's/-laimark//')
 expect_eq "static build runs" "$("$T/use-static" "$AIM_SAMPLES/speech.wav" "$T/b.wav")" "wav confirmed riff:AIGC"
 finish
