@@ -21,24 +21,29 @@ rm -f "$work/samples/speech-raw.wav"
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN{printf "%.0f", n/t}'; }
 rss() { # max RSS in MiB of a command, via GNU time when present
-  if [ -x /usr/bin/time ]; then /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'; else echo "?"; fi
+  [ -x /usr/bin/time ] || { echo "?"; return; }
+  /usr/bin/time -o "$work/rss" -f '%M' "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/rss" | awk '{printf "%.1f", $1/1024}'
 }
 
 # Corpus: N files cycling through every sample format, each labelled with
-# its own ProduceID (a quarter left unlabelled), spread over 10 folders.
+# its own ProduceID (3 in 10 left unlabelled), spread over 10 folders.
 samples=("$work"/samples/*.*)
-mkdir -p "$work/corpus"
+mkdir -p "$work/raw"
 i=0
 while [ $i -lt "$n" ]; do
   for s in "${samples[@]}"; do
     [ $i -ge "$n" ] && break
-    d="$work/corpus/d$((i % 10))"; mkdir -p "$d"
+    d="$work/raw/d$((i % 10))"; mkdir -p "$d"
     cp "$s" "$d/f$i.${s##*.}"
     i=$((i + 1))
   done
 done
-"$aimark" label --producer 001191110102MACQD9K64010000 --produce-id bench -o "$work/corpus" "$work/corpus" >/dev/null
-find "$work/corpus" -name 'f*[02468].*' -newer "$work/samples/.done" | head -$((n / 4)) | while read -r f; do cp "$work/samples/$(ls "$work/samples" | grep -m1 "\.${f##*.}$")" "$f"; done
+"$aimark" label --producer 001191110102MACQD9K64010000 --produce-id bench -o "$work/corpus" "$work/raw" >/dev/null
+for f in "$work"/raw/d*/f*; do   # 3 in 10 stay unlabelled
+  case "${f##*/f}" in *[048].*) cp "$f" "$work/corpus/${f#"$work"/raw/}" ;; esac
+done
+rm -rf "$work/raw"
 files=$(find "$work/corpus" -type f | wc -l)
 bytes=$(du -sm "$work/corpus" | cut -f1)
 sync
