@@ -134,11 +134,15 @@ static void check_one(void *vctx, job *j)
             sb_printf(&sb, ",\"warnings\":[%s]", warn.p);
         sb_puts(&sb, "}\n");
     } else {
-        char who[160] = "";
+        char who[320] = "";
         if (l) {
             const char *p = aim_label_get(l, AIM_FIELD_CONTENT_PRODUCER);
             const char *id = aim_label_get(l, AIM_FIELD_PRODUCE_ID);
-            snprintf(who, sizeof who, "  [%s %s]", p ? p : "-", id ? id : "-");
+            const char *pp = aim_label_get(l, AIM_FIELD_CONTENT_PROPAGATOR);
+            const char *pid = aim_label_get(l, AIM_FIELD_PROPAGATE_ID);
+            int n = snprintf(who, sizeof who, "  [%.60s %.60s]", p ? p : "-", id ? id : "-");
+            if (pp && n > 0 && (size_t)n < sizeof who)
+                snprintf(who + n, sizeof who - (size_t)n, " via [%.40s %.40s]", pp, pid ? pid : "-");
         }
         sb_printf(&sb, "%-10s %-11s %-26s %s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
                   raw ? aim_meta_location(m) : "-", j->path, who);

@@ -190,6 +190,8 @@ static void write_one(void *vctx, job *j)
             }
         } else {
             outpath = strdup(ctx->out);
+            if (outpath)
+                make_parents(outpath);
         }
         if (!outpath) {
             aim_label_free(l);

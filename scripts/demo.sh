@@ -10,29 +10,31 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 aimark="$root/build/aimark"
 demo="$root/out/demo"
 rm -rf "$demo"
-"$root/scripts/make-samples.sh" "$demo/samples"
-rm -f "$demo/samples/speech-raw.wav" "$demo/samples/.done"
+mkdir -p "$demo"
+cd "$demo"
+"$root/scripts/make-samples.sh" samples
+rm -f samples/speech-raw.wav samples/.done
 
 echo "== 1. samples as generated: no label yet"
-"$aimark" check "$demo/samples" || true
+"$aimark" check samples || true
 
 echo
 echo "== 2. the generator labels every output (aimark label)"
 "$aimark" label --producer 001191110102MACQD9K64010000 --produce-id demo-0001 \
-  -o "$demo/labelled" "$demo/samples"
+  -o "labelled" "samples"
 
 echo
 echo "== 3. a platform receives one file and adds its fields (aimark propagate)"
 "$aimark" propagate --propagator PLATFORM-DEMO --propagate-id upload-42 \
-  -o "$demo/published/speech.wav" "$demo/labelled/speech.wav"
+  -o "published/speech.wav" "labelled/speech.wav"
 
 echo
 echo "== 4. the check report (aimark check)"
 rc=0
-"$aimark" check "$demo/labelled" "$demo/published" || rc=$?
+"$aimark" check "labelled" "published" || rc=$?
 echo
 echo "== 5. the same, as JSON lines (aimark check --json), first three"
-"$aimark" check --json "$demo/labelled" "$demo/published" | head -3 || true
+"$aimark" check --json "labelled" "published" | head -3 || true
 echo
 echo "check exit status: $rc (1 = AI content found, as expected)"
 [ "$rc" = 1 ]
