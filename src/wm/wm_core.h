@@ -1,0 +1,56 @@
+/*
+ * Shared internals of the watermark: the fixed internal frame grid, the
+ * key-derived layout of the mark in the time-frequency plane, and the
+ * payload code (check + convolutional code). See wm.c for the design.
+ */
+#ifndef AIM_WM_CORE_H
+#define AIM_WM_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aimark/wm.h"
+
+#define WM_RATE 16000 /* internal rate, Hz */
+#define WM_N 1024     /* frame (64 ms) */
+#define WM_HOP 512    /* hop = one slot (32 ms) */
+#define WM_K0 20      /* first marked bin: 312.5 Hz */
+#define WM_K1 232     /* one past the last: 3625 Hz */
+#define WM_NBINS (WM_K1 - WM_K0)
+#define WM_GROUPS 16  /* bin groups per frame; group 0 carries sync */
+#define WM_DGROUPS (WM_GROUPS - 1)
+#define WM_PERIOD 236 /* slots per repetition of the codeword (7.55 s) */
+#define WM_CHECK_BITS 48
+#define WM_MSG_BITS (64 + WM_CHECK_BITS)
+#define WM_TAIL 6 /* K = 7 */
+#define WM_CODED ((WM_MSG_BITS + WM_TAIL) * 3)
+
+typedef struct wm_layout {
+    uint8_t group[WM_NBINS];  /* group of each marked bin */
+    int8_t sign[WM_NBINS];    /* fixed +-1 per bin */
+    uint8_t group_size[WM_GROUPS];
+    int8_t sync[WM_PERIOD];   /* sync symbol per slot (group 0) */
+    uint16_t cell_bit[WM_PERIOD][WM_DGROUPS]; /* coded bit of a data cell */
+    int8_t cell_sign[WM_PERIOD][WM_DGROUPS];  /* scrambling sign */
+    uint16_t bit_cells[WM_CODED];             /* data cells per coded bit and period */
+    uint64_t check_mask;                      /* key-dependent, 48 bits */
+} wm_layout;
+
+void wm_layout_init(wm_layout *l, const aim_wm_key *key);
+
+/** coded[i] = +-1 for the WM_CODED coded bits of payload. */
+void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded);
+
+/** Soft-decision Viterbi decode (soft > 0 means bit 1); returns 1 and
+ *  *payload if the key-masked check matches, else 0. */
+int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload);
+
+/** +-1 symbol of cell (slot t, group g) for a coded word. */
+static inline int wm_symbol(const wm_layout *l, const int8_t *coded, size_t t, size_t g)
+{
+    if (g == 0)
+        return l->sync[t];
+    return l->cell_sign[t][g - 1] * coded[l->cell_bit[t][g - 1]];
+}
+
+#endif

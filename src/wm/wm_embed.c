@@ -1,0 +1,307 @@
+/*
+ * Streaming embedder. Pipeline (design in wm.c):
+ *   host block -> delay line ----------------------------------+--> out
+ *             \-> mono -> resample to 16 kHz -> frames -> mark |
+ *                 -> overlap-add -> resample to host rate -----/
+ * Every stage is time-aligned (zero-phase resamplers, frames on a fixed
+ * grid from sample 0), so the mark for host sample n is added to host
+ * sample n; the output only lags by buffering.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/fft.h"
+#include "dsp/resample.h"
+#include "wm/wm_core.h"
+
+#define CHUNK 1024       /* host frames processed at once */
+#define DEPTH_MAX 0.5f   /* largest relative change of one bin */
+#define SNR_CAL 1.5f     /* dB, see aim_wm_embedder_new */
+#define ENV_HALF 12      /* envelope smoothing, bins each side (~190 Hz) */
+
+struct aim_wm_embedder {
+    int rate, ch, failed, flushed;
+    float snr_lin; /* 10^(-snr/10) */
+    wm_layout layout;
+    int8_t coded[WM_CODED];
+    dsp_fft *fft;
+    dsp_resampler *down, *up;
+    float win[WM_N], syn[WM_N];
+    float frame[WM_N], spec[WM_N + 2], tmp[WM_N];
+    float *ibuf;   /* internal samples of the next frame onwards */
+    size_t ilen, icap;
+    int64_t fidx;  /* index of the next frame; it starts at internal sample fidx*HOP */
+    float macc[WM_N]; /* mark accumulator for internal [fidx*HOP, fidx*HOP + N) */
+    float *mono;   /* CHUNK */
+    float *mfifo;  /* mark at host rate */
+    size_t mlen, mcap;
+    float *hfifo;  /* host delay line, interleaved */
+    size_t hlen, hcap; /* in frames */
+    size_t latency;
+};
+
+void aim_wm_embed_config_init(aim_wm_embed_config *cfg)
+{
+    if (!cfg)
+        return;
+    cfg->sample_rate = 44100;
+    cfg->channels = 1;
+    cfg->target_snr_db = 30.0f;
+}
+
+void aim_wm_embedder_free(aim_wm_embedder *e)
+{
+    if (!e)
+        return;
+    dsp_fft_free(e->fft);
+    dsp_resampler_free(e->down);
+    dsp_resampler_free(e->up);
+    free(e->ibuf);
+    free(e->mono);
+    free(e->mfifo);
+    free(e->hfifo);
+    free(e);
+}
+
+int aim_wm_embedder_new(const aim_wm_embed_config *cfg, const aim_wm_key *key, uint64_t payload,
+                        aim_wm_embedder **out)
+{
+    if (out)
+        *out = NULL;
+    if (!cfg || !key || !out || cfg->sample_rate < AIM_WM_MIN_RATE ||
+        cfg->sample_rate > AIM_WM_MAX_RATE || cfg->channels < 1 ||
+        cfg->channels > AIM_WM_MAX_CHANNELS || !(cfg->target_snr_db >= 20.0f) ||
+        !(cfg->target_snr_db <= 60.0f))
+        return AIM_ERR_INVALID_ARG;
+    aim_wm_embedder *e = calloc(1, sizeof *e);
+    if (!e)
+        return AIM_ERR_NOMEM;
+    e->rate = cfg->sample_rate;
+    e->ch = cfg->channels;
+    /* per-frame budget: the Tukey-tapered frames overlap, so the mark
+     * measured over a whole signal comes out ~2.5 dB above the per-frame
+     * figure; SNR_CAL keeps a 1 dB margin over the requested value */
+    e->snr_lin = powf(10.0f, -(cfg->target_snr_db - SNR_CAL) / 10.0f);
+    wm_layout_init(&e->layout, key);
+    wm_encode(&e->layout, payload, e->coded);
+    /* Hann analysis; the mark of each frame is then tapered by a Tukey
+     * window (flat, 8 ms cosine edges) so that the wrap-around of the
+     * circular per-bin filter never reaches the output and nothing jumps
+     * at frame edges. (A sqrt-Hann pair measured half the detection
+     * margin on tonal music: it smears the mark over the neighbours.) */
+    dsp_hann(e->win, WM_N);
+    for (size_t i = 0; i < WM_N; i++) {
+        const double pi = 3.14159265358979323846, edge = WM_N / 8.0;
+        double u = (double)(i < WM_N / 2 ? i : WM_N - i);
+        e->syn[i] = u < edge ? (float)(0.5 - 0.5 * cos(pi * u / edge)) : 1.0f;
+    }
+    e->fft = dsp_fft_new(WM_N);
+    e->down = dsp_resampler_new(e->rate, WM_RATE, CHUNK);
+    e->up = dsp_resampler_new(WM_RATE, e->rate, WM_HOP);
+    if (!e->fft || !e->down || !e->up)
+        goto nomem;
+    /* Latency bound in host frames: one frame plus the up filter at the
+     * internal rate, plus the down filter at the host rate, rounded up. */
+    double lat = (double)(WM_N + dsp_resampler_delay(e->up) + 2) * e->rate / WM_RATE +
+                 (double)dsp_resampler_delay(e->down) + 4.0;
+    e->latency = (size_t)ceil(lat);
+    e->icap = WM_N + (size_t)CHUNK * WM_RATE / AIM_WM_MIN_RATE + 64;
+    e->mcap = e->latency + 2 * CHUNK + (size_t)WM_HOP * e->rate / WM_RATE + 64;
+    e->hcap = e->mcap;
+    e->ibuf = malloc(e->icap * sizeof *e->ibuf);
+    e->mono = malloc(CHUNK * sizeof *e->mono);
+    e->mfifo = malloc(e->mcap * sizeof *e->mfifo);
+    e->hfifo = malloc(e->hcap * (size_t)e->ch * sizeof *e->hfifo);
+    if (!e->ibuf || !e->mono || !e->mfifo || !e->hfifo)
+        goto nomem;
+    /* frame -1 starts at internal sample -HOP: HOP zeros before time 0 */
+    e->fidx = -1;
+    memset(e->ibuf, 0, WM_HOP * sizeof *e->ibuf);
+    e->ilen = WM_HOP;
+    *out = e;
+    return AIM_OK;
+nomem:
+    aim_wm_embedder_free(e);
+    return AIM_ERR_NOMEM;
+}
+
+size_t aim_wm_embedder_latency(const aim_wm_embedder *e) { return e ? e->latency : 0; }
+
+/* Mark one frame (ibuf[0..N)) into macc, emit the HOP final samples. */
+static int do_frame(aim_wm_embedder *e)
+{
+    for (size_t i = 0; i < WM_N; i++)
+        e->frame[i] = e->ibuf[i] * e->win[i];
+    dsp_fft_forward(e->fft, e->frame, e->spec);
+    /* Shaping: the mark's power in each bin follows the square root of
+     * the host's local spectral envelope (power smoothed over +-ENV_HALF
+     * bins, ~190 Hz): the mark is shaped like the host, as a masking
+     * threshold would be, but compressed (square root) so that the weaker
+     * parts of the band, where a relative change costs little energy, get
+     * their share; it fills the valleys between partials rather than
+     * riding on the peaks. gamma puts the whole frame's mark target_snr
+     * below the frame. In bin k the relative change is
+     * d_k = gamma * sqrt(env_k) / |X_k|, capped at DEPTH_MAX so that no
+     * bin moves by more than +3.5 / -6 dB. */
+    float *pw = e->tmp; /* power of bins 0..N/2 */
+    double etot = 0, eenv = 0;
+    for (size_t k = 0; k <= WM_N / 2; k++) {
+        pw[k] = e->spec[2 * k] * e->spec[2 * k] + e->spec[2 * k + 1] * e->spec[2 * k + 1];
+        if (k)
+            etot += pw[k];
+    }
+    float env[WM_NBINS];
+    for (size_t k = WM_K0; k < WM_K1; k++) {
+        double s = 0;
+        for (size_t i = k - ENV_HALF; i <= k + ENV_HALF; i++)
+            s += pw[i];
+        env[k - WM_K0] = (float)(s / (2 * ENV_HALF + 1));
+        env[k - WM_K0] = (float)sqrt(env[k - WM_K0]);
+        eenv += env[k - WM_K0];
+    }
+    /* bins capped at DEPTH_MAX give up their share (the energy is
+     * deliberately not moved to the peaks, where a relative change costs
+     * the most) */
+    double gamma2 = eenv > 1e-12 ? e->snr_lin * etot / eenv : 0.0;
+    size_t t = (size_t)(((e->fidx % WM_PERIOD) + WM_PERIOD) % WM_PERIOD);
+    for (size_t k = 0; k < WM_K0; k++)
+        e->spec[2 * k] = e->spec[2 * k + 1] = 0.0f;
+    for (size_t k = WM_K0; k < WM_K1; k++) {
+        size_t b = k - WM_K0;
+        float depth = 0.0f;
+        if (pw[k] > 1e-20f) {
+            depth = (float)sqrt(gamma2 * env[b] / pw[k]);
+            if (depth > DEPTH_MAX)
+                depth = DEPTH_MAX;
+        }
+        float g = depth * (float)(e->layout.sign[b] *
+                                  wm_symbol(&e->layout, e->coded, t, e->layout.group[b]));
+        e->spec[2 * k] *= g;
+        e->spec[2 * k + 1] *= g;
+    }
+    for (size_t k = WM_K1; k <= WM_N / 2; k++)
+        e->spec[2 * k] = e->spec[2 * k + 1] = 0.0f;
+    dsp_fft_inverse(e->fft, e->spec, e->tmp);
+    for (size_t i = 0; i < WM_N; i++)
+        e->macc[i] += e->tmp[i] * e->syn[i];
+    /* macc[0..HOP) is final: internal samples fidx*HOP .. +HOP */
+    if (e->fidx >= 0) {
+        if (dsp_resampler_push(e->up, e->macc, WM_HOP) != 0)
+            return AIM_ERR_BAD_STATE;
+        size_t room = e->mcap - e->mlen;
+        e->mlen += dsp_resampler_pull(e->up, e->mfifo + e->mlen, room);
+    }
+    memmove(e->macc, e->macc + WM_HOP, (WM_N - WM_HOP) * sizeof *e->macc);
+    memset(e->macc + WM_N - WM_HOP, 0, WM_HOP * sizeof *e->macc);
+    memmove(e->ibuf, e->ibuf + WM_HOP, (e->ilen - WM_HOP) * sizeof *e->ibuf);
+    e->ilen -= WM_HOP;
+    e->fidx++;
+    return AIM_OK;
+}
+
+/* Feed n mono samples (n <= CHUNK) into the analysis path. */
+static int analyse(aim_wm_embedder *e, const float *mono, size_t n)
+{
+    if (dsp_resampler_push(e->down, mono, n) != 0)
+        return AIM_ERR_BAD_STATE;
+    for (;;) {
+        size_t got = dsp_resampler_pull(e->down, e->ibuf + e->ilen, e->icap - e->ilen);
+        e->ilen += got;
+        while (e->ilen >= WM_N) {
+            int rc = do_frame(e);
+            if (rc)
+                return rc;
+        }
+        if (!got)
+            break;
+    }
+    return AIM_OK;
+}
+
+/* Move min(host, mark, cap) frames to out. */
+static size_t emit(aim_wm_embedder *e, float *out, size_t cap)
+{
+    size_t n = e->hlen < e->mlen ? e->hlen : e->mlen;
+    if (n > cap)
+        n = cap;
+    size_t ch = (size_t)e->ch;
+    for (size_t i = 0; i < n; i++) {
+        float m = e->mfifo[i];
+        for (size_t c = 0; c < ch; c++)
+            out[i * ch + c] = e->hfifo[i * ch + c] + m;
+    }
+    memmove(e->hfifo, e->hfifo + n * ch, (e->hlen - n) * ch * sizeof *e->hfifo);
+    e->hlen -= n;
+    memmove(e->mfifo, e->mfifo + n, (e->mlen - n) * sizeof *e->mfifo);
+    e->mlen -= n;
+    return n;
+}
+
+int aim_wm_embedder_process(aim_wm_embedder *e, const float *in, size_t frames, float *out,
+                            size_t *out_frames)
+{
+    if (out_frames)
+        *out_frames = 0;
+    if (!e || !out_frames || (frames && (!in || !out)))
+        return AIM_ERR_INVALID_ARG;
+    if (e->failed || e->flushed)
+        return AIM_ERR_BAD_STATE;
+    size_t ch = (size_t)e->ch, done = 0;
+    for (size_t pos = 0; pos < frames;) {
+        size_t n = frames - pos < CHUNK ? frames - pos : CHUNK;
+        const float *blk = in + pos * ch;
+        if (e->hlen + n > e->hcap) { /* cannot happen: emit keeps up */
+            e->failed = 1;
+            return AIM_ERR_BAD_STATE;
+        }
+        memcpy(e->hfifo + e->hlen * ch, blk, n * ch * sizeof *blk);
+        e->hlen += n;
+        for (size_t i = 0; i < n; i++) {
+            float s = 0;
+            for (size_t c = 0; c < ch; c++)
+                s += blk[i * ch + c];
+            e->mono[i] = s / (float)ch;
+        }
+        int rc = analyse(e, e->mono, n);
+        if (rc) {
+            e->failed = 1;
+            return rc;
+        }
+        done += emit(e, out + done * ch, frames - done);
+        pos += n;
+    }
+    *out_frames = done;
+    return AIM_OK;
+}
+
+int aim_wm_embedder_flush(aim_wm_embedder *e, float *out, size_t cap_frames, size_t *out_frames)
+{
+    if (out_frames)
+        *out_frames = 0;
+    if (!e || !out_frames || (!out && cap_frames))
+        return AIM_ERR_INVALID_ARG;
+    if (e->failed)
+        return AIM_ERR_BAD_STATE;
+    if (!e->flushed) {
+        /* Run silence through the analysis path until every held host
+         * frame has its mark. Bounded: the pipeline latency is fixed. */
+        memset(e->mono, 0, CHUNK * sizeof *e->mono);
+        for (int guard = 0; e->mlen < e->hlen && guard < 64; guard++) {
+            int rc = analyse(e, e->mono, CHUNK);
+            if (rc) {
+                e->failed = 1;
+                return rc;
+            }
+        }
+        if (e->mlen < e->hlen) {
+            e->failed = 1;
+            return AIM_ERR_BAD_STATE;
+        }
+        e->flushed = 1;
+    }
+    if (cap_frames < e->hlen)
+        return AIM_ERR_BUFFER_TOO_SMALL;
+    *out_frames = emit(e, out, cap_frames);
+    return AIM_OK;
+}

@@ -1,0 +1,145 @@
+/*
+ * DSP building blocks: the real FFT against a naive double-precision DFT,
+ * the round trip, and the resampler against analytic sines.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "dsp/fft.h"
+#include "dsp/resample.h"
+#include "test.h"
+
+static const double PI = 3.14159265358979323846;
+
+static uint64_t rng_state = 12345;
+static double urand(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+static void t_fft_vs_dft(void)
+{
+    for (size_t n = 4; n <= 2048; n *= 2) {
+        dsp_fft *p = dsp_fft_new(n);
+        CHECK(p != NULL);
+        if (!p)
+            return;
+        float *x = malloc(n * sizeof *x), *X = malloc((n + 2) * sizeof *X);
+        float *y = malloc(n * sizeof *y);
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)(urand() * 2 - 1);
+        dsp_fft_forward(p, x, X);
+        double maxerr = 0, scale = sqrt((double)n);
+        for (size_t k = 0; k <= n / 2; k++) {
+            double re = 0, im = 0;
+            for (size_t i = 0; i < n; i++) {
+                double a = -2.0 * PI * (double)(k * i % n) / (double)n;
+                re += x[i] * cos(a);
+                im += x[i] * sin(a);
+            }
+            double e = fabs(re - X[2 * k]) + fabs(im - X[2 * k + 1]);
+            if (e > maxerr)
+                maxerr = e;
+        }
+        CHECK(maxerr / scale < 1e-5);
+        dsp_fft_inverse(p, X, y);
+        double rt = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fabs(y[i] - x[i]) > rt)
+                rt = fabs(y[i] - x[i]);
+        CHECK(rt < 1e-5);
+        free(x);
+        free(X);
+        free(y);
+        dsp_fft_free(p);
+    }
+}
+
+static void t_fft_bad(void)
+{
+    CHECK(dsp_fft_new(0) == NULL);
+    CHECK(dsp_fft_new(2) == NULL);
+    CHECK(dsp_fft_new(1000) == NULL);
+    CHECK(dsp_fft_new((size_t)1 << 20) == NULL);
+    dsp_fft_free(NULL);
+    float w[8];
+    dsp_hann(w, 8);
+    CHECK(w[0] == 0.0f);
+    CHECK(fabs(w[4] - 1.0) < 1e-6);
+    CHECK(fabs(w[2] + w[6] - 1.0) < 1e-6); /* constant overlap-add at hop n/2 */
+}
+
+/* Resample a sine, compare with the analytic sine at the output times. */
+static double rs_err(int fin, int fout, double f, size_t chunk)
+{
+    size_t n = (size_t)fin; /* 1 s */
+    float *x = malloc(n * sizeof *x);
+    size_t on = (size_t)fout + 16;
+    float *y = malloc(on * sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)sin(2 * PI * f * (double)i / fin);
+    dsp_resampler *r = dsp_resampler_new(fin, fout, chunk);
+    if (!r)
+        return 1e9;
+    size_t got = 0;
+    for (size_t i = 0; i < n; i += chunk) {
+        size_t c = n - i < chunk ? n - i : chunk;
+        if (dsp_resampler_push(r, x + i, c) != 0)
+            return 1e9;
+        got += dsp_resampler_pull(r, y + got, on - got);
+    }
+    double err = 0;
+    /* skip the start (signal is zero before 0) and the unflushed end */
+    for (size_t j = (size_t)fout / 20; j < got && j < (size_t)fout * 9 / 10; j++) {
+        double e = fabs(y[j] - sin(2 * PI * f * (double)j / fout));
+        if (e > err)
+            err = e;
+    }
+    if (got < (size_t)fout * 9 / 10)
+        err = 1e9;
+    dsp_resampler_free(r);
+    free(x);
+    free(y);
+    return err;
+}
+
+static void t_resample(void)
+{
+    CHECK(rs_err(44100, 16000, 1000, 4096) < 2e-3);
+    CHECK(rs_err(44100, 16000, 3000, 77) < 2e-3);
+    CHECK(rs_err(16000, 44100, 2500, 100) < 2e-3);
+    CHECK(rs_err(8000, 16000, 440, 1) < 2e-3);
+    CHECK(rs_err(48000, 16000, 5000, 1000) < 2e-3);
+    CHECK(rs_err(96000, 16000, 300, 960) < 2e-3);
+    CHECK(rs_err(22050, 16000, 4000, 512) < 2e-3);
+    CHECK(rs_err(16000, 16000, 1234, 33) < 1e-4);
+    /* ratios with more than 1024 phases use the interpolated table */
+    CHECK(rs_err(44056, 16000, 1000, 500) < 2e-3);
+    CHECK(rs_err(16000, 44057, 2000, 300) < 2e-3);
+    /* a tone above the output Nyquist is removed */
+    {
+        float x[4800], y[2000];
+        for (int i = 0; i < 4800; i++)
+            x[i] = (float)sin(2 * PI * 10000.0 * i / 48000);
+        dsp_resampler *r = dsp_resampler_new(48000, 16000, 4800);
+        CHECK(r != NULL);
+        if (r) {
+            CHECK_INT(dsp_resampler_push(r, x, 4800), 0);
+            size_t got = dsp_resampler_pull(r, y, 2000);
+            double m = 0;
+            for (size_t j = 200; j < got; j++)
+                if (fabs(y[j]) > m)
+                    m = fabs(y[j]);
+            CHECK(m < 1e-3);
+            CHECK_INT(dsp_resampler_push(r, x, 4801), -1);
+            dsp_resampler_free(r);
+        }
+    }
+    CHECK(dsp_resampler_new(0, 16000, 10) == NULL);
+    CHECK(dsp_resampler_new(16000, 16000, 0) == NULL);
+    dsp_resampler_free(NULL);
+}
+
+TEST_MAIN(t_fft_vs_dft, t_fft_bad, t_resample)

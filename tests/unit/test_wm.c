@@ -1,0 +1,571 @@
+/*
+ * Audio watermark: round trips on synthetic speech-like and music-like
+ * signals, in-memory attacks (noise, gain, polarity, cuts, lowpass,
+ * resampling, quantisation), quality (SNR), no false detections on
+ * unmarked audio or with a wrong key, streaming equivalence, API misuse.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aimark/wm.h"
+#include "test.h"
+
+static const double PI = 3.14159265358979323846;
+static const uint64_t PAYLOAD = 0x0123456789ABCDEFULL;
+
+/* ---- signals -------------------------------------------------------------- */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static double urand(rng *r)
+{
+    r->s = r->s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(r->s >> 11) / 9007199254740992.0;
+}
+
+static double nrand(rng *r)
+{
+    double u = urand(r) + 1e-12, v = urand(r);
+    return sqrt(-2.0 * log(u)) * cos(2 * PI * v);
+}
+
+/* Two-pole resonator y = x + a1 y1 + a2 y2 at centre f, bandwidth bw. */
+typedef struct reso {
+    double y1, y2;
+} reso;
+
+static double reso_step(reso *s, double x, double f, double bw, int rate)
+{
+    double r = exp(-PI * bw / rate), a1 = 2 * r * cos(2 * PI * f / rate), a2 = -r * r;
+    double y = (1 - r) * x + a1 * s->y1 + a2 * s->y2;
+    s->y2 = s->y1;
+    s->y1 = y;
+    return y;
+}
+
+/* Speech-like: glottal pulses with intonation and vibrato through three
+ * moving formants, syllable envelope with pauses, some fricative noise. */
+static float *make_speech(size_t n, int rate, uint64_t seed)
+{
+    float *x = malloc(n * sizeof *x);
+    rng r = {seed * 7919 + 1};
+    reso f1 = {0, 0}, f2 = {0, 0}, f3 = {0, 0};
+    double ph = 0, f0 = 110 + 60 * urand(&r);
+    double syl = 0, sylrate = 3.5 + 2 * urand(&r);
+    double fa = 500, fb = 1500, ta = 500, tb = 1500;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / rate;
+        double f = f0 * (1 + 0.15 * sin(2 * PI * 0.3 * t) + 0.01 * sin(2 * PI * 5 * t));
+        ph += f / rate;
+        double src = 0;
+        if (ph >= 1) {
+            ph -= 1;
+            src = 1;
+        }
+        syl += sylrate / rate;
+        if (syl >= 1) {
+            syl -= 1;
+            ta = 300 + 600 * urand(&r);
+            tb = 900 + 1600 * urand(&r);
+        }
+        fa += (ta - fa) * 0.002;
+        fb += (tb - fb) * 0.002;
+        double env = sin(PI * syl);
+        env = env * env;
+        if (fmod(t, 2.7) > 2.3)
+            env *= 0.02; /* pause */
+        double v = reso_step(&f1, src, fa, 80, rate) * 1.0 + reso_step(&f2, src, fb, 120, rate) * 0.5 +
+                   reso_step(&f3, src, 2600, 200, rate) * 0.25;
+        double fric = (syl > 0.8 ? 0.02 : 0.002) * nrand(&r);
+        x[i] = (float)(0.8 * env * v + fric);
+    }
+    /* normalise to peak 0.5 */
+    float m = 1e-9f;
+    for (size_t i = 0; i < n; i++)
+        m = fabsf(x[i]) > m ? fabsf(x[i]) : m;
+    for (size_t i = 0; i < n; i++)
+        x[i] *= 0.5f / m;
+    return x;
+}
+
+/* Music-like: chords of harmonic notes with vibrato and tremolo, a bass
+ * line, noise hits; channels get slightly different mixes. */
+static float *make_music(size_t n, int rate, int ch, uint64_t seed)
+{
+    float *x = calloc(n * (size_t)ch, sizeof *x);
+    rng r = {seed * 104729 + 3};
+    double notes[4] = {220, 277, 330, 110}, ph[4][6] = {{0}};
+    double hit = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / rate;
+        if (i % (size_t)(rate / 2) == 0) {
+            double root = 110 * pow(2, floor(urand(&r) * 12) / 12);
+            notes[0] = root * 2;
+            notes[1] = root * 2 * 1.26;
+            notes[2] = root * 3;
+            notes[3] = root / 2 * (urand(&r) < 0.5 ? 1 : 1.5);
+            hit = 1;
+        }
+        double s = 0;
+        for (int v = 0; v < 4; v++) {
+            double f = notes[v] * (1 + 0.004 * sin(2 * PI * 5.5 * t + v));
+            for (int h = 0; h < 6; h++) {
+                ph[v][h] += f * (h + 1) / rate;
+                ph[v][h] -= floor(ph[v][h]);
+                s += sin(2 * PI * ph[v][h]) / (h + 1) / (v == 3 ? 1.0 : 2.0);
+            }
+        }
+        s *= 0.7 + 0.3 * sin(2 * PI * 3 * t);
+        s += hit * nrand(&r) * 0.8;
+        hit *= 0.9995;
+        for (int c = 0; c < ch; c++)
+            x[i * (size_t)ch + (size_t)c] = (float)(0.08 * s * (c ? 0.9 : 1.0));
+    }
+    return x;
+}
+
+/* ---- embedding / detection helpers --------------------------------------- */
+
+static float *embed(const float *x, size_t n, int rate, int ch, const aim_wm_key *key,
+                    uint64_t payload, size_t block)
+{
+    aim_wm_embed_config cfg;
+    aim_wm_embed_config_init(&cfg);
+    cfg.sample_rate = rate;
+    cfg.channels = ch;
+    aim_wm_embedder *e = NULL;
+    if (aim_wm_embedder_new(&cfg, key, payload, &e) != AIM_OK)
+        return NULL;
+    size_t c = (size_t)ch;
+    float *y = malloc((n + aim_wm_embedder_latency(e)) * c * sizeof *y);
+    size_t got = 0;
+    rng r = {block};
+    for (size_t pos = 0; pos < n;) {
+        size_t b = block ? block : 1 + (size_t)(urand(&r) * 3000);
+        if (b > n - pos)
+            b = n - pos;
+        size_t w = 0;
+        CHECK_INT(aim_wm_embedder_process(e, x + pos * c, b, y + got * c, &w), AIM_OK);
+        CHECK(w <= b);
+        got += w;
+        pos += b;
+    }
+    size_t w = 0;
+    CHECK_INT(aim_wm_embedder_flush(e, y + got * c, aim_wm_embedder_latency(e), &w), AIM_OK);
+    got += w;
+    CHECK_INT(got, n);
+    aim_wm_embedder_free(e);
+    return y;
+}
+
+static aim_wm_result detect(const float *x, size_t n, int rate, int ch, const aim_wm_key *key)
+{
+    aim_wm_result res;
+    memset(&res, 0, sizeof res);
+    aim_wm_detect_config cfg;
+    aim_wm_detect_config_init(&cfg);
+    cfg.sample_rate = rate;
+    cfg.channels = ch;
+    aim_wm_detector *d = NULL;
+    CHECK_INT(aim_wm_detector_new(&cfg, key, &d), AIM_OK);
+    if (!d)
+        return res;
+    CHECK_INT(aim_wm_detector_feed(d, x, n), AIM_OK);
+    CHECK_INT(aim_wm_detector_run(d, &res), AIM_OK);
+    aim_wm_detector_free(d);
+    return res;
+}
+
+static double snr_db(const float *x, const float *y, size_t n)
+{
+    double s = 0, e = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += (double)x[i] * x[i];
+        e += (double)(y[i] - x[i]) * (y[i] - x[i]);
+    }
+    return 10 * log10(s / (e + 1e-30));
+}
+
+/* ---- attacks -------------------------------------------------------------- */
+
+static void add_noise(float *x, size_t n, double snr, uint64_t seed)
+{
+    double p = 0;
+    for (size_t i = 0; i < n; i++)
+        p += (double)x[i] * x[i];
+    double sd = sqrt(p / (double)n / pow(10, snr / 10));
+    rng r = {seed};
+    for (size_t i = 0; i < n; i++)
+        x[i] += (float)(sd * nrand(&r));
+}
+
+/* Windowed-sinc FIR lowpass, 129 taps (Hamming). */
+static void lowpass(float *x, size_t n, int rate, double fc)
+{
+    enum { T = 129 };
+    double h[T];
+    for (int i = 0; i < T; i++) {
+        double m = i - (T - 1) / 2.0, c = 2 * fc / rate;
+        h[i] = (m == 0 ? c : sin(PI * c * m) / (PI * m)) * (0.54 - 0.46 * cos(2 * PI * i / (T - 1)));
+    }
+    float *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int k = 0; k < T; k++) {
+            long j = (long)i + k - (T - 1) / 2;
+            if (j >= 0 && (size_t)j < n)
+                s += h[k] * x[j];
+        }
+        y[i] = (float)s;
+    }
+    memcpy(x, y, n * sizeof *y);
+    free(y);
+}
+
+/* Direct windowed-sinc resampling (independent of src/dsp). */
+static float *resample(const float *x, size_t n, int fin, int fout, size_t *outn)
+{
+    size_t m = (size_t)((double)n * fout / fin);
+    float *y = malloc(m * sizeof *y);
+    double c = fout < fin ? (double)fout / fin : 1.0, half = 16 / c;
+    for (size_t j = 0; j < m; j++) {
+        double t = (double)j * fin / fout, s = 0;
+        long a = (long)ceil(t - half), b = (long)floor(t + half);
+        for (long i = a; i <= b; i++) {
+            if (i < 0 || (size_t)i >= n)
+                continue;
+            double d = i - t, u = c * d;
+            double k = fabs(u) < 1e-9 ? 1 : sin(PI * u) / (PI * u);
+            s += x[i] * c * k * (0.5 + 0.5 * cos(PI * d / half));
+        }
+        y[j] = (float)s;
+    }
+    *outn = m;
+    return y;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void check_found(const aim_wm_result *r, const char *what)
+{
+    if (!r->found || r->payload != PAYLOAD)
+        fprintf(stderr, "  %s: found=%d payload=%016llx score=%.2f\n", what, r->found,
+                (unsigned long long)r->payload, r->sync_score);
+    CHECK(r->found == 1);
+    CHECK(r->payload == PAYLOAD);
+}
+
+/* 10 s clips at 44.1 kHz: the attacks that pass at 10 s. */
+static void t_roundtrip_attacks(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 42), AIM_OK);
+    for (int sig = 0; sig < 2; sig++) {
+        const int rate = 44100;
+        size_t n = (size_t)rate * 10;
+        float *x = sig ? make_music(n, rate, 1, 5) : make_speech(n, rate, 5);
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+        CHECK(y != NULL);
+        if (!y)
+            return;
+        double snr = snr_db(x, y, n);
+        fprintf(stderr, "  %s44: SNR %.1f dB\n", sig ? "music" : "speech", snr);
+        CHECK(snr >= 30.0);
+        aim_wm_result r = detect(y, n, rate, 1, &key);
+        check_found(&r, "clean");
+        CHECK(r.n_segments >= 1);
+        if (r.n_segments >= 1) { /* the whole clip is marked */
+            CHECK(r.segments[0].start_s < 1.0);
+            CHECK(r.segments[r.n_segments - 1].end_s > 9.0);
+        }
+
+        float *a = malloc(n * sizeof *a);
+        for (size_t i = 0; i < n; i++)
+            a[i] = -0.5f * y[i];
+        r = detect(a, n, rate, 1, &key);
+        check_found(&r, "gain -0.5 (polarity)");
+
+        memcpy(a, y, n * sizeof *a);
+        lowpass(a, n, rate, 4000);
+        r = detect(a, n, rate, 1, &key);
+        check_found(&r, "lowpass 4k");
+
+        size_t m1, m2;
+        float *lo = resample(y, n, rate, 16000, &m1);
+        float *back = resample(lo, m1, 16000, rate, &m2);
+        r = detect(back, m2, rate, 1, &key);
+        check_found(&r, "resample 44.1-16-44.1");
+        r = detect(lo, m1, 16000, 1, &key);
+        check_found(&r, "resample 44.1-16");
+        free(lo);
+        free(back);
+        free(a);
+        free(x);
+        free(y);
+    }
+}
+
+/* Noise and quantisation need more audio at the default strength: 20 s. */
+static void t_noise_quant_20s(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 43), AIM_OK);
+    for (int sig = 0; sig < 2; sig++) {
+        const int rate = 16000;
+        size_t n = (size_t)rate * 20;
+        float *x = sig ? make_music(n, rate, 1, 11) : make_speech(n, rate, 11);
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 4096);
+        CHECK(snr_db(x, y, n) >= 30.0);
+        float *a = malloc(n * sizeof *a);
+        memcpy(a, y, n * sizeof *a);
+        add_noise(a, n, 20, 99);
+        aim_wm_result r = detect(a, n, rate, 1, &key);
+        check_found(&r, "noise 20 dB (20 s)");
+        for (size_t i = 0; i < n; i++)
+            a[i] = roundf(y[i] * 127.0f) / 127.0f;
+        r = detect(a, n, rate, 1, &key);
+        check_found(&r, "8-bit (20 s)");
+        free(a);
+        free(x);
+        free(y);
+    }
+}
+
+/* A 10 s clip cut at a random offset from a 25 s marked stream. */
+static void t_cut(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 44), AIM_OK);
+    const int rate = 22050;
+    size_t n = (size_t)rate * 25;
+    for (int sig = 0; sig < 2; sig++) {
+        float *x = sig ? make_music(n, rate, 1, 21) : make_speech(n, rate, 21);
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+        rng r0 = {77 + (uint64_t)sig};
+        size_t off = (size_t)(urand(&r0) * (double)(n - (size_t)rate * 10));
+        aim_wm_result r = detect(y + off, (size_t)rate * 10, rate, 1, &key);
+        check_found(&r, "cut");
+        free(x);
+        free(y);
+    }
+}
+
+/* Stereo at 48 kHz, marked in blocks of 480 (10 ms, as a live engine). */
+static void t_stereo_stream(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 45), AIM_OK);
+    const int rate = 48000;
+    size_t n = (size_t)rate * 10;
+    float *x = make_music(n, rate, 2, 31);
+    float *y = embed(x, n, rate, 2, &key, PAYLOAD, 480);
+    CHECK(snr_db(x, y, 2 * n) >= 30.0);
+    /* the detector is fed in uneven blocks too */
+    aim_wm_detect_config cfg;
+    aim_wm_detect_config_init(&cfg);
+    cfg.sample_rate = rate;
+    cfg.channels = 2;
+    aim_wm_detector *d = NULL;
+    CHECK_INT(aim_wm_detector_new(&cfg, &key, &d), AIM_OK);
+    for (size_t pos = 0; pos < n;) {
+        size_t b = 1 + (pos * 7919) % 5000;
+        if (b > n - pos)
+            b = n - pos;
+        CHECK_INT(aim_wm_detector_feed(d, y + 2 * pos, b), AIM_OK);
+        pos += b;
+    }
+    aim_wm_result r;
+    CHECK_INT(aim_wm_detector_run(d, &r), AIM_OK);
+    check_found(&r, "stereo 48k");
+    aim_wm_detector_free(d);
+    free(x);
+    free(y);
+}
+
+/* Output does not depend on how the input is cut into blocks. */
+static void t_block_invariance(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 46), AIM_OK);
+    const int rate = 32000;
+    size_t n = (size_t)rate * 3;
+    float *x = make_speech(n, rate, 41);
+    float *y1 = embed(x, n, rate, 1, &key, PAYLOAD, n);
+    float *y2 = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+    float *y3 = embed(x, n, rate, 1, &key, PAYLOAD, 1);
+    CHECK(memcmp(y1, y2, n * sizeof *y1) == 0);
+    CHECK(memcmp(y1, y3, n * sizeof *y1) == 0);
+    /* no click: the mark (y - x) has no sample-to-sample jump much larger
+     * than the host's own */
+    double maxd = 0, maxh = 0;
+    for (size_t i = 1; i < n; i++) {
+        double dm = fabs((y1[i] - x[i]) - (y1[i - 1] - x[i - 1]));
+        double dh = fabs(x[i] - x[i - 1]);
+        maxd = dm > maxd ? dm : maxd;
+        maxh = dh > maxh ? dh : maxh;
+    }
+    CHECK(maxd < 0.2 * maxh);
+    free(x);
+    free(y1);
+    free(y2);
+    free(y3);
+}
+
+/* A marked stretch spliced after unmarked audio is localised. */
+static void t_localise_splice(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 49), AIM_OK);
+    const int rate = 16000;
+    size_t n1 = (size_t)rate * 8, n2 = (size_t)rate * 12;
+    float *x1 = make_music(n1, rate, 1, 61);
+    float *x2 = make_music(n2, rate, 1, 62);
+    float *y2 = embed(x2, n2, rate, 1, &key, PAYLOAD, 0);
+    float *all = malloc((n1 + n2) * sizeof *all);
+    memcpy(all, x1, n1 * sizeof *all);
+    memcpy(all + n1, y2, n2 * sizeof *all);
+    aim_wm_result r = detect(all, n1 + n2, rate, 1, &key);
+    check_found(&r, "splice");
+    CHECK(r.n_segments >= 1);
+    if (r.n_segments >= 1) {
+        fprintf(stderr, "  splice: %zu segment(s), first %.2f-%.2f s, last ends %.2f s\n",
+                r.n_segments, r.segments[0].start_s, r.segments[0].end_s,
+                r.segments[r.n_segments - 1].end_s);
+        CHECK(r.segments[0].start_s > 7.0 && r.segments[0].start_s < 9.0);
+        CHECK(r.segments[r.n_segments - 1].end_s > 19.0);
+    }
+    free(x1);
+    free(x2);
+    free(y2);
+    free(all);
+}
+
+/* No detection on unmarked audio (60 clips) nor with a wrong key. */
+static void t_no_false_positive(void)
+{
+    aim_wm_key key, other;
+    CHECK_INT(aim_wm_key_from_seed(&key, 47), AIM_OK);
+    CHECK_INT(aim_wm_key_from_seed(&other, 48), AIM_OK);
+    const int rate = 16000;
+    size_t n = (size_t)rate * 10;
+    int hits = 0;
+    for (int i = 0; i < 60; i++) {
+        float *x = i % 3 == 2 ? make_music(n, rate, 1, (uint64_t)i + 100)
+                              : make_speech(n, rate, (uint64_t)i + 100);
+        if (i % 5 == 4)
+            add_noise(x, n, 10, (uint64_t)i);
+        aim_wm_result r = detect(x, n, rate, 1, &key);
+        hits += r.found;
+        free(x);
+    }
+    CHECK_INT(hits, 0);
+    for (int sig = 0; sig < 2; sig++) {
+        float *x = sig ? make_music(n, rate, 1, 200) : make_speech(n, rate, 200);
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+        aim_wm_result r = detect(y, n, rate, 1, &other);
+        CHECK_INT(r.found, 0);
+        r = detect(y, n, rate, 1, &key);
+        check_found(&r, "right key");
+        free(x);
+        free(y);
+    }
+}
+
+static void t_api_misuse(void)
+{
+    aim_wm_key key;
+    unsigned char kb[AIM_WM_KEY_BYTES] = {1, 2, 3};
+    CHECK_INT(aim_wm_key_from_bytes(&key, kb, sizeof kb), AIM_OK);
+    CHECK_INT(aim_wm_key_from_bytes(&key, kb, 16), AIM_ERR_INVALID_ARG);
+    CHECK_INT(aim_wm_key_from_bytes(NULL, kb, sizeof kb), AIM_ERR_INVALID_ARG);
+    CHECK_INT(aim_wm_key_from_bytes(&key, NULL, sizeof kb), AIM_ERR_INVALID_ARG);
+    CHECK_INT(aim_wm_key_from_seed(NULL, 1), AIM_ERR_INVALID_ARG);
+
+    aim_wm_embed_config ec;
+    aim_wm_embed_config_init(&ec);
+    aim_wm_embed_config_init(NULL);
+    aim_wm_embedder *e = (aim_wm_embedder *)&ec;
+    CHECK_INT(aim_wm_embedder_new(NULL, &key, 1, &e), AIM_ERR_INVALID_ARG);
+    CHECK(e == NULL);
+    CHECK_INT(aim_wm_embedder_new(&ec, NULL, 1, &e), AIM_ERR_INVALID_ARG);
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, NULL), AIM_ERR_INVALID_ARG);
+    ec.sample_rate = 7999;
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, &e), AIM_ERR_INVALID_ARG);
+    ec.sample_rate = 96001;
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, &e), AIM_ERR_INVALID_ARG);
+    ec.sample_rate = 44100;
+    ec.channels = 0;
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, &e), AIM_ERR_INVALID_ARG);
+    ec.channels = 1;
+    ec.target_snr_db = 10.0f;
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, &e), AIM_ERR_INVALID_ARG);
+    ec.target_snr_db = 0.0f / 0.0f; /* NaN */
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, &e), AIM_ERR_INVALID_ARG);
+    ec.target_snr_db = 30.0f;
+    ec.sample_rate = 8000;
+    CHECK_INT(aim_wm_embedder_new(&ec, &key, 1, &e), AIM_OK);
+    if (e) {
+        float in[4] = {0}, out[4];
+        size_t w = 99;
+        CHECK(aim_wm_embedder_latency(e) > 0);
+        CHECK(aim_wm_embedder_latency(e) < 8000 / 10); /* < 100 ms */
+        CHECK_INT(aim_wm_embedder_process(e, NULL, 4, out, &w), AIM_ERR_INVALID_ARG);
+        CHECK_INT(aim_wm_embedder_process(e, in, 4, NULL, &w), AIM_ERR_INVALID_ARG);
+        CHECK_INT(aim_wm_embedder_process(e, in, 4, out, NULL), AIM_ERR_INVALID_ARG);
+        CHECK_INT(aim_wm_embedder_process(e, in, 0, NULL, &w), AIM_OK);
+        CHECK_INT(w, 0);
+        CHECK_INT(aim_wm_embedder_process(e, in, 1, out, &w), AIM_OK); /* tiny block */
+        CHECK_INT(aim_wm_embedder_flush(e, out, 0, &w), AIM_ERR_BUFFER_TOO_SMALL);
+        float big[2048];
+        CHECK_INT(aim_wm_embedder_flush(e, big, 2048, &w), AIM_OK);
+        CHECK_INT(w, 1); /* one frame in, one out */
+        CHECK_INT(aim_wm_embedder_process(e, in, 1, out, &w), AIM_ERR_BAD_STATE);
+    }
+    CHECK_INT(aim_wm_embedder_latency(NULL), 0);
+    aim_wm_embedder_free(e);
+    aim_wm_embedder_free(NULL);
+
+    aim_wm_detect_config dc;
+    aim_wm_detect_config_init(&dc);
+    aim_wm_detect_config_init(NULL);
+    aim_wm_detector *d = NULL;
+    CHECK_INT(aim_wm_detector_new(NULL, &key, &d), AIM_ERR_INVALID_ARG);
+    dc.max_seconds = 1.0;
+    CHECK_INT(aim_wm_detector_new(&dc, &key, &d), AIM_ERR_INVALID_ARG);
+    dc.max_seconds = 5.0;
+    dc.channels = AIM_WM_MAX_CHANNELS + 1;
+    CHECK_INT(aim_wm_detector_new(&dc, &key, &d), AIM_ERR_INVALID_ARG);
+    dc.channels = 1;
+    dc.sample_rate = 100;
+    CHECK_INT(aim_wm_detector_new(&dc, &key, &d), AIM_ERR_INVALID_ARG);
+    dc.sample_rate = 16000;
+    CHECK_INT(aim_wm_detector_new(&dc, &key, &d), AIM_OK);
+    if (d) {
+        aim_wm_result r;
+        float s[3] = {0.1f, -0.1f, 0.2f};
+        CHECK_INT(aim_wm_detector_run(d, &r), AIM_OK); /* nothing fed */
+        CHECK_INT(r.found, 0);
+        CHECK_INT(aim_wm_detector_feed(d, NULL, 3), AIM_ERR_INVALID_ARG);
+        CHECK_INT(aim_wm_detector_feed(d, s, 3), AIM_OK);
+        CHECK_INT(aim_wm_detector_run(d, &r), AIM_OK); /* tiny input */
+        CHECK_INT(r.found, 0);
+        CHECK_INT(aim_wm_detector_run(d, NULL), AIM_ERR_INVALID_ARG);
+        /* more than max_seconds: the window slides, no overflow */
+        float *z = calloc(16000 * 12, sizeof *z);
+        CHECK_INT(aim_wm_detector_feed(d, z, 16000 * 12), AIM_OK);
+        CHECK_INT(aim_wm_detector_run(d, &r), AIM_OK);
+        CHECK_INT(r.found, 0);
+        free(z);
+        aim_wm_detector_reset(d);
+    }
+    aim_wm_detector_free(d);
+    aim_wm_detector_free(NULL);
+    aim_wm_detector_reset(NULL);
+}
+
+TEST_MAIN(t_roundtrip_attacks, t_noise_quant_20s, t_cut, t_stereo_stream, t_block_invariance,
+          t_localise_splice, t_no_false_positive, t_api_misuse)
