@@ -86,5 +86,6 @@ AIM_EXPORT void aim_free(void *p);
 #include "aimark/label.h"
 #include "aimark/meta.h"
 #include "aimark/wm.h"
+#include "aimark/audible.h"
 
 #endif
