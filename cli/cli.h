@@ -22,6 +22,7 @@ enum {
 int cmd_label(int argc, char **argv);
 int cmd_propagate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 /* ---- out.c: JSON lines, tables, progress ------------------------------------ */
 

@@ -118,9 +118,10 @@ AIM_EXPORT int aim_detector_new(const aim_detect_model *m, const aim_detect_conf
                                 aim_detector **out);
 
 /** Feed `frames` interleaved frames (any block size). Windows completed by
- *  this audio are queued for aim_detector_next_window(). Returns AIM_OK,
- *  AIM_ERR_INVALID_ARG, AIM_ERR_LIMIT (more than 1024 windows queued and
- *  not read) or AIM_ERR_BAD_STATE (after finish or an earlier failure). */
+ *  this audio are queued for aim_detector_next_window(); the queue keeps
+ *  the latest 1024 (older unread ones are dropped; the running result
+ *  counts every window). Returns AIM_OK, AIM_ERR_INVALID_ARG or
+ *  AIM_ERR_BAD_STATE (after finish or an earlier failure). */
 AIM_EXPORT int aim_detector_push(aim_detector *d, const float *pcm, size_t frames);
 
 /** End of stream: scores the tail (a last window ending at the end, or the
