@@ -87,5 +87,6 @@ AIM_EXPORT void aim_free(void *p);
 #include "aimark/meta.h"
 #include "aimark/wm.h"
 #include "aimark/audible.h"
+#include "aimark/detect.h"
 
 #endif
