@@ -222,7 +222,7 @@ void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded)
     }
 }
 
-int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload)
+int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t *raw)
 {
     enum { NS = 64, STEPS = WM_MSG_BITS + WM_TAIL };
     float metric[NS], next[NS];
@@ -267,6 +267,8 @@ int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload)
         p = (p << 1) | bits[i];
     for (size_t i = 0; i < WM_CHECK_BITS; i++)
         c = (c << 1) | bits[64 + i];
+    if (raw)
+        *raw = p;
     if (c != check_of(l, p))
         return 0;
     *payload = p;

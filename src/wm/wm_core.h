@@ -42,8 +42,13 @@ void wm_layout_init(wm_layout *l, const aim_wm_key *key);
 void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded);
 
 /** Soft-decision Viterbi decode (soft > 0 means bit 1); returns 1 and
- *  *payload if the key-masked check matches, else 0. */
-int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload);
+ *  *payload if the key-masked check matches, else 0. *raw (may be NULL)
+ *  receives the 64 decoded payload bits whatever the check says. */
+int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t *raw);
+
+/** For benchmarks: the 64 payload bits the last run decoded from its best
+ *  candidate (the accepted one when found), check or not. */
+uint64_t wm_detector_raw_bits(const aim_wm_detector *d);
 
 /** +-1 symbol of cell (slot t, group g) for a coded word. */
 static inline int wm_symbol(const wm_layout *l, const int8_t *coded, size_t t, size_t g)

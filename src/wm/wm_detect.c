@@ -15,7 +15,16 @@
 #define BIN_CLIP 1.0f   /* nepers: clip of one bin's change */
 #define FLOOR_REL 1e-4  /* power floor relative to the band mean (-40 dB) */
 #define OFFSETS 4
+#define FHOP (WM_HOP / OFFSETS) /* fine analysis hop */
+#define KL (WM_K0 - 3)          /* fine bins kept: KL..KH-1, room for */
+#define KH (WM_K1 + 14)         /* the frequency scaling of a speed change */
+#define NBL (KH - KL)
+#define NSCALE 35               /* speed hypotheses 1 + (i - 17) * SCALE_STEP: */
+#define SCALE_STEP 0.003        /* 0.949 .. 1.051, each covers +-0.15 % */
+#define WIN_SLOTS 320           /* search window (10.2 s) for longer clips */
+#define PRUNE 6                /* phases kept by sync per scaled hypothesis */
 #define CANDIDATES 8
+#define REFINE 3                /* decodes per candidate: scale, +-1/3 step */
 #define LOC_HALF 15       /* localisation window: 31 frames, ~1 s */
 #define LOC_THRESHOLD 3.0 /* z of the windowed match */
 
@@ -30,14 +39,23 @@ struct aim_wm_detector {
     size_t len, cap;
     int64_t t0;     /* stream index of buf[0] at 16 kHz */
     size_t max_frames;
-    float *z;       /* OFFSETS x max_frames x WM_GROUPS features */
+    float *z;       /* max_frames x WM_GROUPS features */
     float *tmp;     /* max_frames */
     float *lg;      /* max_frames x WM_NBINS log magnitudes */
+    float *fine;    /* (cap / FHOP) x NBL fine log spectrogram */
+    uint8_t order[WM_NBINS];         /* band bins sorted by group */
+    float osign[WM_NBINS];           /* their key signs */
+    uint16_t gstart[WM_GROUPS + 1];  /* group g: order[gstart[g]..gstart[g+1]) */
+    uint64_t raw;   /* payload bits of the last run's best candidate */
 };
+
+uint64_t wm_detector_raw_bits(const aim_wm_detector *d) { return d ? d->raw : 0; }
 
 typedef struct cand {
     float score;
-    int oi, s;
+    int oi, s, si; /* grid offset, period phase, scale index */
+    double a;      /* scale (refined around scale_of(si)) */
+    size_t j0, n;  /* window: original frames j0..j0+n-1 */
 } cand;
 
 void aim_wm_detect_config_init(aim_wm_detect_config *cfg)
@@ -61,6 +79,7 @@ void aim_wm_detector_free(aim_wm_detector *d)
     free(d->z);
     free(d->tmp);
     free(d->lg);
+    free(d->fine);
     free(d);
 }
 
@@ -80,18 +99,30 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->rate = cfg->sample_rate;
     d->ch = cfg->channels;
     wm_layout_init(&d->layout, key);
+    for (size_t g = 0, i = 0; g < WM_GROUPS; g++) {
+        d->gstart[g] = (uint16_t)i;
+        for (size_t b = 0; b < WM_NBINS; b++)
+            if (d->layout.group[b] == g) {
+                d->order[i] = (uint8_t)b;
+                d->osign[i++] = (float)d->layout.sign[b];
+            }
+        d->gstart[g + 1] = (uint16_t)i;
+    }
     dsp_hann(d->win, WM_N);
     d->cap = (size_t)(cfg->max_seconds * WM_RATE);
-    d->max_frames = d->cap / WM_HOP + 2;
+    /* a slowed-down clip holds up to 1/0.949 times more original frames */
+    d->max_frames = d->cap / WM_HOP * 11 / 10 + 8;
     d->fft = dsp_fft_new(WM_N);
     d->down = dsp_resampler_new(d->rate, WM_RATE, CHUNK);
     d->mono = malloc(CHUNK * sizeof *d->mono);
     d->pull = malloc(4 * CHUNK * sizeof *d->pull);
     d->buf = malloc(d->cap * sizeof *d->buf);
-    d->z = malloc((size_t)OFFSETS * d->max_frames * WM_GROUPS * sizeof *d->z);
+    d->z = malloc(d->max_frames * WM_GROUPS * sizeof *d->z);
     d->tmp = malloc(d->max_frames * sizeof *d->tmp);
     d->lg = malloc(d->max_frames * WM_NBINS * sizeof *d->lg);
-    if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg) {
+    d->fine = malloc((d->cap / FHOP + 1) * NBL * sizeof *d->fine);
+    if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg ||
+        !d->fine) {
         aim_wm_detector_free(d);
         return AIM_ERR_NOMEM;
     }
@@ -153,27 +184,76 @@ int aim_wm_detector_feed(aim_wm_detector *d, const float *in, size_t frames)
     return AIM_OK;
 }
 
-/* Features of one grid offset: z[j][g] for nfr frames. */
-static void features(aim_wm_detector *d, size_t off, size_t nfr, float *z)
+/* Fine log-magnitude spectrogram of the whole buffer: frames every FHOP
+ * samples (the 4 grid offsets of the unscaled search), bins KL..KH-1 (the
+ * band plus room for the frequency scaling of a speed change). Computed
+ * once per run; every scale and offset hypothesis reads it. */
+static size_t spectrogram(aim_wm_detector *d)
 {
-    const wm_layout *l = &d->layout;
-    float *lg = d->lg;
-    for (size_t j = 0; j < nfr; j++) {
-        const float *x = d->buf + off + j * WM_HOP;
+    size_t nf = (d->len - WM_N) / FHOP + 1;
+    for (size_t f = 0; f < nf; f++) {
+        const float *x = d->buf + f * FHOP;
         for (size_t i = 0; i < WM_N; i++)
             d->frame[i] = x[i] * d->win[i];
         dsp_fft_forward(d->fft, d->frame, d->spec);
-        float p[WM_NBINS];
+        float p[NBL];
         double mean = 0;
-        for (size_t b = 0; b < WM_NBINS; b++) {
-            size_t k = WM_K0 + b;
+        for (size_t b = 0; b < NBL; b++) {
+            size_t k = KL + b;
             p[b] = d->spec[2 * k] * d->spec[2 * k] + d->spec[2 * k + 1] * d->spec[2 * k + 1];
-            mean += p[b];
+            if (k >= WM_K0 && k < WM_K1)
+                mean += p[b];
         }
         float floor_p = (float)(FLOOR_REL * mean / WM_NBINS) + 1e-20f;
+        float *lf = d->fine + f * NBL;
+        for (size_t b = 0; b < NBL; b++)
+            lf[b] = 0.5f * logf(p[b] + floor_p);
+    }
+    return nf;
+}
+
+static double scale_of(int si) { return 1.0 + (si - NSCALE / 2) * SCALE_STEP; }
+
+/* Fine frame that holds original frame j under scale a and offset off
+ * (speed a: original time u is at u / a in the clip). */
+static double fine_pos(double a, size_t off, size_t j)
+{
+    return ((double)off + (double)j * WM_HOP) / a / FHOP;
+}
+
+/* How many original frames j0.. fit in the fine spectrogram (at most n). */
+static size_t frames_fit(double a, size_t off, size_t j0, size_t n, size_t nf)
+{
+    while (n > 0 && lround(fine_pos(a, off, j0 + n - 1)) > (long)nf - 1)
+        n--;
+    return n;
+}
+
+/* Features z[j][g] of original frames j0..j0+nfr-1 under scale a (time
+ * and frequency both scaled, frequency by linear interpolation of the log
+ * magnitudes) and grid offset off. */
+static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t nfr, float *z)
+{
+    float *lg = d->lg;
+    int exact = a == 1.0;
+    uint8_t i0[WM_NBINS];
+    float fr[WM_NBINS];
+    for (size_t b = 0; b < WM_NBINS; b++) { /* bin k of the original is at k * a */
+        double x = (double)(WM_K0 + b) * a - KL;
+        i0[b] = (uint8_t)x;
+        fr[b] = (float)(x - (double)i0[b]);
+    }
+    for (size_t j = 0; j < nfr; j++) {
+        const float *row = d->fine + (size_t)lround(fine_pos(a, off, j0 + j)) * NBL;
         float *lj = lg + j * WM_NBINS;
-        for (size_t b = 0; b < WM_NBINS; b++)
-            lj[b] = 0.5f * logf(p[b] + floor_p);
+        if (exact) {
+            memcpy(lj, row + (WM_K0 - KL), WM_NBINS * sizeof *lj);
+            continue;
+        }
+        for (size_t b = 0; b < WM_NBINS; b++) {
+            float v0 = row[i0[b]], v1 = row[i0[b] + 1];
+            lj[b] = v0 + fr[b] * (v1 - v0);
+        }
     }
     /* per-bin temporal high-pass (removes the host's steady spectrum),
      * clipped so that onsets cannot dominate, summed per group */
@@ -182,25 +262,23 @@ static void features(aim_wm_detector *d, size_t off, size_t nfr, float *z)
         const float *la = lg + (j > 0 ? j - 1 : j + 1) * WM_NBINS;
         const float *lc = lg + (j + 1 < nfr ? j + 1 : j - 1) * WM_NBINS;
         float *zj = z + j * WM_GROUPS;
-        for (size_t g = 0; g < WM_GROUPS; g++)
-            zj[g] = 0;
-        float hb[WM_NBINS];
-        for (size_t b = 0; b < WM_NBINS; b++)
+        float hb[WM_NBINS], mean = 0;
+        for (size_t b = 0; b < WM_NBINS; b++) {
             hb[b] = lj[b] - 0.5f * (la[b] + lc[b]);
+            mean += hb[b];
+        }
         /* remove the common part of the change over the band (loudness,
          * syllable envelope): it is host, not mark */
-        {
-            float mean = 0;
-            for (size_t b = 0; b < WM_NBINS; b++)
-                mean += hb[b];
-            mean /= (float)WM_NBINS;
-            for (size_t b = 0; b < WM_NBINS; b++)
-                hb[b] -= mean;
-        }
-        for (size_t b = 0; b < WM_NBINS; b++) {
-            float h = hb[b];
-            h = h > BIN_CLIP ? BIN_CLIP : h < -BIN_CLIP ? -BIN_CLIP : h;
-            zj[l->group[b]] += (float)l->sign[b] * h;
+        mean /= (float)WM_NBINS;
+        /* bins visited group by group (d->order), so sums stay in registers */
+        for (size_t g = 0; g < WM_GROUPS; g++) {
+            float acc = 0;
+            for (size_t i = d->gstart[g]; i < d->gstart[g + 1]; i++) {
+                float h = hb[d->order[i]] - mean;
+                h = h > BIN_CLIP ? BIN_CLIP : h < -BIN_CLIP ? -BIN_CLIP : h;
+                acc += d->osign[i] * h;
+            }
+            zj[g] = acc;
         }
     }
     /* weight frames by their own noise level: a frame where the host
@@ -256,53 +334,126 @@ static float soft_bits(const wm_layout *l, const float *z, size_t nfr, size_t s,
     return (float)(e / sqrt(n2 + 1e-30));
 }
 
+static void push_cand(cand *best, cand c)
+{
+    if (!(c.score > best[CANDIDATES - 1].score))
+        return;
+    size_t i = CANDIDATES - 1;
+    while (i > 0 && best[i - 1].score < c.score) {
+        best[i] = best[i - 1];
+        i--;
+    }
+    best[i] = c;
+}
+
+/* Search one hypothesis (window, scale, offset): every period phase at
+ * scale 1, else the PRUNE phases with the best sync correlation. */
+static void search(aim_wm_detector *d, cand h, size_t nf, cand *best)
+{
+    const wm_layout *l = &d->layout;
+    double a = h.a;
+    size_t off = (size_t)h.oi * FHOP;
+    h.n = frames_fit(a, off, h.j0, h.n, nf);
+    if (h.n < 2 * WM_GROUPS)
+        return;
+    float *z = d->z, soft[WM_CODED], sy;
+    features(d, a, off, h.j0, h.n, z);
+    int phases[WM_PERIOD];
+    size_t np = WM_PERIOD;
+    for (size_t s = 0; s < WM_PERIOD; s++)
+        phases[s] = (int)s;
+    if (h.si != NSCALE / 2) {
+        float ss[WM_PERIOD];
+        for (size_t s = 0; s < WM_PERIOD; s++) {
+            double v = 0;
+            for (size_t j = 0, t = s; j < h.n; j++, t = t + 1 == WM_PERIOD ? 0 : t + 1)
+                v += l->sync[t] * z[j * WM_GROUPS];
+            ss[s] = (float)v;
+        }
+        for (np = 0; np < PRUNE; np++) { /* partial selection */
+            size_t m = np;
+            for (size_t s = np; s < WM_PERIOD; s++)
+                if (ss[phases[s]] > ss[phases[m]])
+                    m = s;
+            int t = phases[np];
+            phases[np] = phases[m];
+            phases[m] = t;
+        }
+    }
+    for (size_t i = 0; i < np; i++) {
+        h.s = phases[i];
+        h.score = soft_bits(l, z, h.n, (size_t)h.s, soft, &sy) + sy;
+        push_cand(best, h);
+    }
+}
+
 int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
 {
     if (!d || !res)
         return AIM_ERR_INVALID_ARG;
     memset(res, 0, sizeof *res);
+    d->raw = 0;
     if (d->len < WM_N + OFFSETS * WM_HOP)
         return AIM_OK;
     const wm_layout *l = &d->layout;
-    size_t nfr[OFFSETS];
+    size_t nf = spectrogram(d);
+    size_t nall = frames_fit(1.0, 0, 0, d->max_frames, nf);
     cand best[CANDIDATES];
     for (size_t c = 0; c < CANDIDATES; c++)
-        best[c] = (cand){-1e30f, 0, 0};
-    float soft[WM_CODED];
-    for (size_t oi = 0; oi < OFFSETS; oi++) {
-        size_t off = oi * (WM_HOP / OFFSETS);
-        nfr[oi] = (d->len - off - WM_N) / WM_HOP + 1;
-        float *z = d->z + oi * d->max_frames * WM_GROUPS;
-        features(d, off, nfr[oi], z);
-        for (size_t s = 0; s < WM_PERIOD; s++) {
-            float sy;
-            float sc = soft_bits(l, z, nfr[oi], s, soft, &sy) + sy;
-            if (sc > best[CANDIDATES - 1].score) {
-                size_t c = CANDIDATES - 1;
-                while (c > 0 && best[c - 1].score < sc) {
-                    best[c] = best[c - 1];
-                    c--;
-                }
-                best[c] = (cand){sc, (int)oi, (int)s};
-            }
-        }
+        best[c] = (cand){-1e30f, 0, 0, 0, 1.0, 0, 0};
+    /* Speed changes: every scale hypothesis on windows of WIN_SLOTS (a
+     * wrong scale drifts by its error times the window length, so the
+     * window is bounded; cost stays linear in the clip length); unscaled,
+     * the whole clip is also searched at once (more cells per bit). */
+    size_t nwin = nall <= WIN_SLOTS * 5 / 4 ? 1 : (nall + WIN_SLOTS - 1) / WIN_SLOTS;
+    for (size_t w = 0; w < nwin; w++) {
+        size_t j0 = nwin == 1 ? 0 : w * WIN_SLOTS, n = nwin == 1 ? d->max_frames : WIN_SLOTS;
+        if (nwin > 1 && w + 1 == nwin)
+            j0 = nall - WIN_SLOTS;
+        for (int si = 0; si < NSCALE; si++)
+            for (int oi = 0; oi < OFFSETS; oi++)
+                search(d, (cand){0, oi, 0, si, scale_of(si), j0, n}, nf, best);
     }
+    if (nwin > 1)
+        for (int oi = 0; oi < OFFSETS; oi++)
+            search(d, (cand){0, oi, 0, NSCALE / 2, 1.0, 0, d->max_frames}, nf, best);
     res->sync_score = best[0].score;
-    for (size_t c = 0; c < CANDIDATES; c++) {
-        size_t oi = (size_t)best[c].oi, s = (size_t)best[c].s;
-        const float *z = d->z + oi * d->max_frames * WM_GROUPS;
-        float sy;
-        soft_bits(l, z, nfr[oi], s, soft, &sy);
-        uint64_t payload;
-        if (!wm_decode(l, soft, &payload))
+    float soft[WM_CODED];
+    /* each candidate is decoded at its scale and, when scaled, at +-1/3 of
+     * the grid step (the grid leaves up to half a step of drift) */
+    for (size_t c = 0; c < CANDIDATES * REFINE && best[c / REFINE].score > -1e29f; c++) {
+        cand h = best[c / REFINE];
+        if (c % REFINE) {
+            if (h.si == NSCALE / 2 && h.n > WIN_SLOTS)
+                continue; /* whole-clip unscaled */
+            h.a += (c % REFINE == 1 ? -1 : 1) * (SCALE_STEP / 3);
+            h.n = frames_fit(h.a, (size_t)h.oi * FHOP, h.j0, h.n, nf);
+            if (h.n < 2 * WM_GROUPS)
+                continue;
+        }
+        double a = h.a;
+        size_t off = (size_t)h.oi * FHOP;
+        float *z = d->z, sy;
+        features(d, a, off, h.j0, h.n, z);
+        soft_bits(l, z, h.n, (size_t)h.s, soft, &sy);
+        uint64_t payload, raw;
+        int ok = wm_decode(l, soft, &payload, &raw);
+        if (c == 0 || ok)
+            d->raw = raw;
+        if (!ok)
             continue;
         res->found = 1;
         res->payload = payload;
-        res->sync_score = best[c].score;
-        /* localisation: per-frame match with the now known symbols */
+        res->sync_score = h.score;
+        res->speed = a;
+        /* localisation over the whole clip: per-frame match with the now
+         * known symbols, at the decoded scale, offset and phase */
+        size_t nfr = frames_fit(a, off, 0, d->max_frames, nf);
+        size_t s = (size_t)(((long)h.s - (long)(h.j0 % WM_PERIOD) + WM_PERIOD) % WM_PERIOD);
+        features(d, a, off, 0, nfr, z);
         int8_t coded[WM_CODED];
         wm_encode(l, payload, coded);
-        for (size_t j = 0; j < nfr[oi]; j++) {
+        for (size_t j = 0; j < nfr; j++) {
             size_t t = (j + s) % WM_PERIOD;
             double q = 0;
             for (size_t g = 0; g < WM_GROUPS; g++)
@@ -310,21 +461,22 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             d->tmp[j] = (float)(q / 4.0); /* sqrt(WM_GROUPS) */
         }
         int in_seg = 0;
-        size_t off = oi * (WM_HOP / OFFSETS);
-        for (size_t j = 0; j < nfr[oi]; j++) {
-            size_t a = j >= LOC_HALF ? j - LOC_HALF : 0;
-            size_t b = j + LOC_HALF < nfr[oi] ? j + LOC_HALF : nfr[oi] - 1;
+        for (size_t j = 0; j < nfr; j++) {
+            size_t lo = j >= LOC_HALF ? j - LOC_HALF : 0;
+            size_t hi = j + LOC_HALF < nfr ? j + LOC_HALF : nfr - 1;
             double q = 0;
-            for (size_t i = a; i <= b; i++)
+            for (size_t i = lo; i <= hi; i++)
                 q += d->tmp[i];
-            q /= sqrt((double)(b - a + 1));
-            double centre = (double)(d->t0 + (int64_t)(off + j * WM_HOP + WM_N / 2));
-            double t_start = (centre - WM_HOP / 2) / WM_RATE;
-            double t_end = (centre + WM_HOP / 2) / WM_RATE;
+            q /= sqrt((double)(hi - lo + 1));
+            /* clip samples at 16 kHz: original time u is at u / a */
+            double start = ((double)off + (double)j * WM_HOP) / a;
+            double centre = start + WM_N / 2 / a;
+            double t_start = (double)d->t0 / WM_RATE + (centre - WM_HOP / 2 / a) / WM_RATE;
+            double t_end = (double)d->t0 / WM_RATE + (centre + WM_HOP / 2 / a) / WM_RATE;
             if (j == 0)
-                t_start = (double)(d->t0 + (int64_t)off) / WM_RATE;
-            if (j + 1 == nfr[oi])
-                t_end = (double)(d->t0 + (int64_t)(off + j * WM_HOP + WM_N)) / WM_RATE;
+                t_start = (double)d->t0 / WM_RATE;
+            if (j + 1 == nfr)
+                t_end = (double)(d->t0 + (int64_t)d->len) / WM_RATE;
             if (q > LOC_THRESHOLD) {
                 if (in_seg)
                     res->segments[res->n_segments - 1].end_s = t_end;

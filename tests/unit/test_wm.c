@@ -354,6 +354,35 @@ static void t_cut(void)
     }
 }
 
+/* Speed change by resampling (pitch and tempo together), 0.96 and 1.04:
+ * a 10 s clip of a 25 s marked stream is found, the speed is estimated. */
+static void t_speed_change(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 50), AIM_OK);
+    const int rate = 16000;
+    size_t n = (size_t)rate * 25;
+    for (int sig = 0; sig < 2; sig++) {
+        float *x = sig ? make_music(n, rate, 1, 71) : make_speech(n, rate, 71);
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+        const size_t off = (size_t)rate * 7 + 1234, len = (size_t)rate * 10;
+        /* speed a: resample 16000 -> 16000 / a and play at 16000 */
+        static const int outr[2] = {16667, 15385};
+        static const double speed[2] = {0.96, 1.04};
+        for (int k = 0; k < 2; k++) {
+            size_t m;
+            float *z = resample(y + off, len, rate, outr[k], &m);
+            aim_wm_result r = detect(z, m, rate, 1, &key);
+            check_found(&r, sig ? "music speed" : "speech speed");
+            fprintf(stderr, "  speed %.3f: estimated %.4f\n", speed[k], r.speed);
+            CHECK(fabs(r.speed - 16000.0 / outr[k]) < 0.0025);
+            free(z);
+        }
+        free(x);
+        free(y);
+    }
+}
+
 /* Stereo at 48 kHz, marked in blocks of 480 (10 ms, as a live engine). */
 static void t_stereo_stream(void)
 {
@@ -567,5 +596,5 @@ static void t_api_misuse(void)
     aim_wm_detector_reset(NULL);
 }
 
-TEST_MAIN(t_roundtrip_attacks, t_noise_quant_20s, t_cut, t_stereo_stream, t_block_invariance,
+TEST_MAIN(t_roundtrip_attacks, t_noise_quant_20s, t_cut, t_speed_change, t_stereo_stream, t_block_invariance,
           t_localise_splice, t_no_false_positive, t_api_misuse)

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Watermark benchmark: corpus (bench/wm/make_corpus.sh), embed at default
+# strength into 60 s mono signals (speech/music, 16/44.1 kHz), cut a 10 s
+# clip, run the attack chain (Debian tools), detect, and print a Markdown
+# table: attack x signal -> "Y" (exact payload) or "N k" (k wrong bits of 64
+# in the best candidate's decode; "F" would be a wrong payload accepted).
+# Every attack is also run on the unmarked clip: any detection there is a
+# false positive (counted at the end). Then quality (SNR, NMR) and speed.
+# Usage: bench/wm/bench_wm.sh [BUILD_DIR] [ATTACK_REGEX]
+#   BUILD_DIR (default build) must hold libaimark.a (scripts/build.sh).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-build}; case "$build" in /*) ;; *) build="$root/$build" ;; esac
+only=${2:-.}
+work="$root/out/bench-wm"
+KEY=42; PAYLOAD=8badf00dcafe1234
+mkdir -p "$work"
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -I"$root/src" \
+   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lz -lm -lpthread -o "$work/wm_bench"
+B="$work/wm_bench"
+[ -f "$work/corpus/speech16.wav" ] || "$root/bench/wm/make_corpus.sh" "$work/corpus" 1 2>/dev/null
+T="$work/tmp"; rm -rf "$T"; mkdir -p "$T"
+
+dec() { ffmpeg -nostdin -v error -y -i "$1" -ac 1 -ar "$3" -c:a pcm_s16le "$2"; }
+attack() { # NAME IN.wav OUT.wav SR
+  local a=$1 i=$2 o=$3 sr=$4 t="$T/a"
+  case $a in
+    none) cp "$i" "$o" ;;
+    mp3_128|mp3_64|mp3_32) lame --quiet -b "${a#mp3_}" "$i" "$t.mp3"; dec "$t.mp3" "$o" "$sr" ;;
+    aac_64) ffmpeg -nostdin -v error -y -i "$i" -c:a aac -b:a 64k "$t.m4a"; dec "$t.m4a" "$o" "$sr" ;;
+    vorbis_q2|vorbis_q0) oggenc --quiet -q "${a#vorbis_q}" "$i" -o "$t.ogg"; dec "$t.ogg" "$o" "$sr" ;;
+    opus_32|opus_16) opusenc --quiet --bitrate "${a#opus_}" "$i" "$t.opus"; dec "$t.opus" "$o" "$sr" ;;
+    libopus_12) ffmpeg -nostdin -v error -y -i "$i" -c:a libopus -b:a 12k "$t.opus"; dec "$t.opus" "$o" "$sr" ;;
+    mp3_aac) lame --quiet -b 128 "$i" "$t.mp3"; dec "$t.mp3" "$t.dec.wav" "$sr"
+             ffmpeg -nostdin -v error -y -i "$t.dec.wav" -c:a aac -b:a 64k "$t.m4a"; dec "$t.m4a" "$o" "$sr" ;;
+    resample) local via=16000; [ "$sr" -le 16000 ] && via=8000
+              sox "$i" -r $via "$t.wav"; sox "$t.wav" -r "$sr" "$o" ;;
+    noise_20|noise_10) sox "$i" -t f32 "$t.f32"; "$B" noise "${a#noise_}" 7 "$t.f32" "$t.n.f32"
+                       sox -t f32 -r "$sr" -c 1 "$t.n.f32" -b 16 "$o" 2>/dev/null ;;
+    lowpass_4k) sox "$i" "$o" sinc -4000 ;;
+    vol_0.5) sox "$i" "$o" vol 0.5 ;;
+    polarity) sox "$i" "$o" vol -1 ;;
+    reverb) sox "$i" "$o" reverb 50 50 100 ;;
+    echo) sox "$i" "$o" echo 0.8 0.9 120 0.4 ;;
+    compand) sox "$i" "$o" compand 0.01,0.2 -70,-60,-40,-20,0,-8 0 -90 0.05 ;;
+    clip) sox "$i" "$o" gain 10 2>/dev/null ;;  # peaks clipped at full scale
+    speed_*) sox "$i" "$o" speed "${a#speed_}" rate "$sr" ;;
+    tempo_*) sox "$i" "$o" tempo "${a#tempo_}" ;;
+    pitch_*) sox "$i" "$o" pitch "${a#pitch_}" ;;
+    telephone) sox "$i" -r 8000 "$t.wav" sinc 300-3400
+               ffmpeg -nostdin -v error -y -i "$t.wav" -c:a pcm_mulaw "$t.mu.wav"; dec "$t.mu.wav" "$o" "$sr" ;;
+    *) echo "unknown attack $a" >&2; return 1 ;;
+  esac
+}
+ATTACKS=(none mp3_128 mp3_64 mp3_32 aac_64 vorbis_q2 vorbis_q0 opus_32 opus_16 libopus_12 mp3_aac
+         resample noise_20 noise_10 lowpass_4k vol_0.5 polarity reverb echo compand clip
+         speed_0.95 speed_0.97 speed_0.99 speed_1.01 speed_1.03 speed_1.05
+         tempo_0.95 tempo_1.05 pitch_50 pitch_-50 telephone)
+SIGS=(music44 speech44 music16 speech16)
+CLIP_OFF=23.37   # the 10 s clip starts here (any offset: the grid is searched)
+
+declare -A cell
+fp=0; fp_runs=0
+res="$work/results.tsv"; : > "$res"
+det() { # SIGNAL-RATE FILE.wav -> "found biterr"
+  sox "$2" -t f32 -c 1 -r "$1" "$T/d.f32"
+  "$B" detect "$1" $KEY $PAYLOAD "$T/d.f32"
+}
+for sig in "${SIGS[@]}"; do
+  sr=$(soxi -r "$work/corpus/$sig.wav")
+  sox "$work/corpus/$sig.wav" -t f32 "$T/$sig.f32"
+  q=$("$B" embed "$sr" $KEY $PAYLOAD "$T/$sig.f32" "$T/$sig.m.f32")
+  echo "quality $sig $q" | tee -a "$res" >&2
+  sox -t f32 -r "$sr" -c 1 "$T/$sig.m.f32" -b 16 "$T/$sig.m.wav"
+  # clips: marked, unmarked, and two more cut offsets
+  sox "$T/$sig.m.wav" "$T/$sig.clip.wav" trim $CLIP_OFF 10
+  sox "$work/corpus/$sig.wav" "$T/$sig.uclip.wav" trim $CLIP_OFF 10
+  for off in 3.3 41.9; do
+    sox "$T/$sig.m.wav" "$T/c.wav" trim $off 10
+    o=$(det "$sr" "$T/c.wav")
+    echo "cut_at_$off $sig $o" >> "$res"
+    f=$(sed 's/.*found=\([01]\).*/\1/' <<<"$o"); be=$(sed 's/.*biterr=\([0-9]*\).*/\1/' <<<"$o")
+    [ "$f" = 1 ] && { [ "$be" = 0 ] && cell["cut_at_$off,$sig"]=Y || cell["cut_at_$off,$sig"]=F; } || cell["cut_at_$off,$sig"]="N $be"
+  done
+  for a in "${ATTACKS[@]}"; do
+    [[ $a =~ $only ]] || continue
+    if ! attack "$a" "$T/$sig.clip.wav" "$T/o.wav" "$sr" 2>/dev/null; then
+      echo "attack $a failed on $sig" >&2; cell[$a,$sig]=err; continue
+    fi
+    o=$(det "$sr" "$T/o.wav")
+    echo "$a $sig $o" >> "$res"
+    f=$(sed 's/.*found=\([01]\).*/\1/' <<<"$o"); be=$(sed 's/.*biterr=\([0-9]*\).*/\1/' <<<"$o")
+    if [ "$f" = 1 ]; then [ "$be" = 0 ] && cell[$a,$sig]=Y || cell[$a,$sig]=F; else cell[$a,$sig]="N $be"; fi
+    attack "$a" "$T/$sig.uclip.wav" "$T/u.wav" "$sr" 2>/dev/null || continue
+    o=$(det "$sr" "$T/u.wav")
+    fp_runs=$((fp_runs + 1))
+    if grep -q 'found=1' <<<"$o"; then fp=$((fp + 1)); echo "FALSE POSITIVE $a $sig $o" >&2; fi
+  done
+done
+echo "| attack (10 s clip) | ${SIGS[*]} |" | sed 's/ \([a-z]*[0-9][0-9]\)/ \1 |/g; s/| |/|/'
+echo "|---|---|---|---|---|"
+for a in "${ATTACKS[@]}" cut_at_3.3 cut_at_41.9; do
+  [[ $a =~ $only ]] || [[ $a == cut_* ]] || continue
+  printf "| %s |" "$a"
+  for sig in "${SIGS[@]}"; do printf " %s |" "${cell[$a,$sig]:-}"; done
+  echo
+done
+echo
+echo "False detections on the unmarked clips: $fp of $fp_runs attacked clips."
+echo
+echo "Quality at the default strength (60 s, whole signal):"
+grep '^quality' "$res" | sed 's/^quality /  /'
+echo
+# whole-process speed on 60 s 44.1 kHz mono (median of 3)
+t3() { local best=; for k in 1 2 3; do s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N)
+       d=$(echo "$e - $s" | bc); best=$(echo "$d" | sort -g | head -1); echo "$d"; done | sort -g | sed -n 2p; }
+sox "$T/music44.m.wav" "$T/c10.wav" trim 0 10
+sox "$T/c10.wav" -t f32 "$T/c10.f32"
+te=$(t3 "$B" embed 44100 $KEY $PAYLOAD "$T/music44.f32" "$T/x.f32")
+td=$(t3 "$B" detect 44100 $KEY $PAYLOAD "$T/music44.m.f32")
+tc=$(t3 "$B" detect 44100 $KEY $PAYLOAD "$T/c10.f32")
+awk -v e="$te" -v d="$td" -v c="$tc" 'BEGIN{
+  printf "Speed (whole process incl. reading/writing raw float, 1 thread): embed 60 s 44.1k %.3f s = %.0fx real time; detect 60 s %.3f s = %.0fx; detect 10 s %.3f s = %.0fx\n", e, 60/e, d, 60/d, c, 10/c }'
