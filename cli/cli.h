@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "aimark/aimark.h"
+#include "aimark/audio.h"
 
 /* Exit codes shared by all subcommands (documented in docs/CLI.md). */
 enum {
@@ -22,7 +23,21 @@ enum {
 int cmd_label(int argc, char **argv);
 int cmd_propagate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
-int cmd_detect(int argc, char **argv);
+int cmd_wm(int argc, char **argv);
+
+/* ---- cmd_wm.c: watermark keys shared by wm, label and check ------------------ */
+
+#define CLI_MAX_KEYS 16
+typedef struct cli_keys {
+    size_t n;
+    aim_wm_key key[CLI_MAX_KEYS];
+    char name[CLI_MAX_KEYS][64]; /* file basename without extension */
+} cli_keys;
+
+/* Load a key file; on failure print why and return EXIT_USAGE, else 0. */
+int cli_keys_add(cli_keys *k, const char *cmd, const char *path);
+/* Parse exactly 16 hex digits; -1 when malformed. */
+int cli_parse_payload(const char *s, uint64_t *v);
 
 /* ---- out.c: JSON lines, tables, progress ------------------------------------ */
 
@@ -44,6 +59,11 @@ void sb_printf(strbuf *s, const char *fmt, ...)
 void sb_json_str(strbuf *s, const char *text);
 /* Append the label as a JSON object with the seven fields (unset = ""). */
 void sb_json_label(strbuf *s, const aim_label *l);
+/* Append "found":..,"payload":..,"key":..,"segments":[[s,e],..] for a
+ * watermark result (NULL: not found; payload and key are then null). */
+void sb_json_wm_fields(strbuf *s, const aim_wm_result *r, const char *key_name);
+/* Index of the key whose result was found (best sync score), or -1. */
+int cli_wm_best(const aim_wm_result *res, size_t n);
 /* Detach the string (caller frees); NULL on out-of-memory. */
 char *sb_take(strbuf *s);
 void sb_free(strbuf *s);

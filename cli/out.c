@@ -112,6 +112,29 @@ void sb_json_label(strbuf *s, const aim_label *l)
     sb_put(s, "}", 1);
 }
 
+void sb_json_wm_fields(strbuf *s, const aim_wm_result *r, const char *key_name)
+{
+    if (!r || !r->found) {
+        sb_puts(s, "\"found\":false,\"payload\":null,\"key\":null,\"segments\":[]");
+        return;
+    }
+    sb_printf(s, "\"found\":true,\"payload\":\"%016llx\",\"key\":", (unsigned long long)r->payload);
+    sb_json_str(s, key_name ? key_name : "");
+    sb_puts(s, ",\"segments\":[");
+    for (size_t i = 0; i < r->n_segments && i < AIM_WM_MAX_SEGMENTS; i++)
+        sb_printf(s, "%s[%.2f,%.2f]", i ? "," : "", r->segments[i].start_s, r->segments[i].end_s);
+    sb_puts(s, "]");
+}
+
+int cli_wm_best(const aim_wm_result *res, size_t n)
+{
+    int best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (res[i].found && (best < 0 || res[i].sync_score > res[best].sync_score))
+            best = (int)i;
+    return best;
+}
+
 char *sb_take(strbuf *s)
 {
     if (s->oom) {

@@ -8,7 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       ffmpeg sox libsox-fmt-all espeak-ng flac vorbis-tools opus-tools lame
-      webp xxd time)
+      webp xxd time
+      libsndfile1-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libssl-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
