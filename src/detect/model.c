@@ -396,18 +396,35 @@ void det_frame(const aim_detect_model *m, det_frame_state *s, const float *feat,
         size_t span = s->span[l], in = (size_t)c->in, o2 = 2 * (size_t)c->out;
         memcpy(s->ring[l] + (t % span) * in, x, in * sizeof *x);
         float *y = s->tmp;
-        memcpy(y, c->b, o2 * sizeof *y);
+        const float *hist[DET_MAX_KERNEL];
+        int taps = 0;
         for (int j = 0; j < c->k; j++) {
             size_t back = (size_t)j * (size_t)c->dil;
             if (back > t)
                 break; /* before the first frame: zero padding */
-            const float *h = s->ring[l] + ((t - back) % span) * in;
-            const float *w = c->w + (size_t)j * in * o2;
-            for (size_t i = 0; i < in; i++) {
-                const float hv = h[i], *wr = w + i * o2;
-                for (size_t o = 0; o < o2; o++) /* axpy: vectorises without reassociation */
-                    y[o] += hv * wr[o];
+            hist[taps++] = s->ring[l] + ((t - back) % span) * in;
+        }
+        /* blocks of 16 outputs kept in registers; each output accumulates
+         * bias + taps x inputs in a fixed order (no reassociation) */
+        for (size_t ob = 0; ob < o2; ob += 16) {
+            size_t nb = o2 - ob < 16 ? o2 - ob : 16;
+            float acc[16];
+            memcpy(acc, c->b + ob, nb * sizeof *acc);
+            for (int j = 0; j < taps; j++) {
+                const float *h = hist[j], *w = c->w + (size_t)j * in * o2 + ob;
+                if (nb == 16) {
+                    for (size_t i = 0; i < in; i++) {
+                        const float hv = h[i], *wr = w + i * o2;
+                        for (int q = 0; q < 16; q++)
+                            acc[q] += hv * wr[q];
+                    }
+                } else {
+                    for (size_t i = 0; i < in; i++)
+                        for (size_t q = 0; q < nb; q++)
+                            acc[q] += h[i] * w[i * o2 + q];
+                }
             }
+            memcpy(y + ob, acc, nb * sizeof *acc);
         }
         size_t half = (size_t)c->out;
         for (size_t o = 0; o < half; o++)
