@@ -23,6 +23,7 @@ enum {
 int cmd_label(int argc, char **argv);
 int cmd_propagate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 int cmd_wm(int argc, char **argv);
 
 /* ---- cmd_wm.c: watermark keys shared by wm, label and check ------------------ */
