@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aimark/audio.h"
 #include "aimark/detect.h"
 #include "cli.h"
 
@@ -35,7 +36,8 @@ static const char DETECT_HELP[] =
     "  --rate R        sample rate of the live stream (8000..192000)\n"
     "  --channels C    channels of the live stream (default 1)\n"
     "\n"
-    "Files: WAV (PCM 8/16/24/32-bit or float). Exit status: 0 nothing synthetic,\n"
+    "Files: anything the audio layer decodes (WAV, FLAC, MP3, Ogg, MP4/M4A, ...);\n"
+    "in folders, files that are not audio are skipped. Exit status: 0 nothing synthetic,\n"
     "1 some file (or the live stream) scored synthetic, 2 usage error, 3 some file\n"
     "could not be read.\n";
 
@@ -44,111 +46,6 @@ typedef struct detect_ctx {
     double threshold;
     int json, segments;
 } detect_ctx;
-
-/* ---- minimal WAV reader (RIFF PCM/float), streamed in blocks ---------------- */
-
-typedef struct wavsrc {
-    FILE *f;
-    int rate, channels, bits, is_float;
-    uint64_t left; /* data bytes left */
-} wavsrc;
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int wav_open(const char *path, wavsrc *w, char *err, size_t errn)
-{
-    memset(w, 0, sizeof *w);
-    w->f = fopen(path, "rb");
-    if (!w->f) {
-        snprintf(err, errn, "%s", strerror(errno));
-        return AIM_ERR_IO;
-    }
-    unsigned char h[12];
-    if (fread(h, 1, 12, w->f) != 12 || memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WAVE", 4) != 0) {
-        snprintf(err, errn, "not a WAV file (this build reads WAV only)");
-        return AIM_ERR_UNKNOWN_FORMAT;
-    }
-    int have_fmt = 0;
-    for (int guard = 0; guard < 10000; guard++) {
-        unsigned char c[8];
-        if (fread(c, 1, 8, w->f) != 8)
-            break;
-        uint32_t sz = le32(c + 4);
-        if (memcmp(c, "fmt ", 4) == 0) {
-            unsigned char fm[40];
-            if (sz < 16 || sz > sizeof fm || fread(fm, 1, sz, w->f) != sz) {
-                snprintf(err, errn, "wav: bad fmt chunk");
-                return AIM_ERR_CORRUPT;
-            }
-            unsigned tag = fm[0] | fm[1] << 8;
-            w->channels = fm[2] | fm[3] << 8;
-            w->rate = (int)le32(fm + 4);
-            w->bits = fm[14] | fm[15] << 8;
-            if (tag == 0xFFFE && sz >= 26)
-                tag = fm[24] | fm[25] << 8; /* extensible: the sub-format GUID's first 2 bytes */
-            w->is_float = tag == 3;
-            if ((tag != 1 && tag != 3) || (w->is_float && w->bits != 32) ||
-                (!w->is_float && w->bits != 8 && w->bits != 16 && w->bits != 24 && w->bits != 32)) {
-                snprintf(err, errn, "wav: unsupported encoding (tag %u, %d bits)", tag, w->bits);
-                return AIM_ERR_UNSUPPORTED;
-            }
-            if (w->channels < 1 || w->channels > AIM_DETECT_MAX_CHANNELS ||
-                w->rate < AIM_DETECT_MIN_RATE || w->rate > AIM_DETECT_MAX_RATE) {
-                snprintf(err, errn, "wav: %d channels at %d Hz not supported", w->channels, w->rate);
-                return AIM_ERR_UNSUPPORTED;
-            }
-            have_fmt = 1;
-            if (sz & 1)
-                fseek(w->f, 1, SEEK_CUR);
-        } else if (memcmp(c, "data", 4) == 0) {
-            if (!have_fmt) {
-                snprintf(err, errn, "wav: data before fmt");
-                return AIM_ERR_CORRUPT;
-            }
-            w->left = sz == 0xFFFFFFFFu ? UINT64_MAX : sz; /* open-ended: read to EOF */
-            return AIM_OK;
-        } else if (fseek(w->f, (long)sz + (sz & 1), SEEK_CUR) != 0) {
-            break;
-        }
-    }
-    snprintf(err, errn, "wav: no data chunk");
-    return AIM_ERR_TRUNCATED;
-}
-
-/* Read up to cap frames as float; returns frames read (0 = end). */
-static size_t wav_read(wavsrc *w, float *out, size_t cap, unsigned char *raw)
-{
-    size_t bps = (size_t)w->bits / 8, fb = bps * (size_t)w->channels;
-    size_t want = cap * fb;
-    if (want > w->left)
-        want = (size_t)(w->left - w->left % fb);
-    size_t got = fread(raw, 1, want, w->f);
-    got -= got % fb;
-    w->left -= got;
-    size_t n = got / bps;
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char *p = raw + i * bps;
-        float v;
-        if (w->is_float) {
-            uint32_t u = le32(p);
-            memcpy(&v, &u, 4);
-        } else if (bps == 1) {
-            v = ((float)p[0] - 128.0f) / 128.0f;
-        } else if (bps == 2) {
-            v = (float)(int16_t)(p[0] | p[1] << 8) / 32768.0f;
-        } else if (bps == 3) {
-            int32_t s = (int32_t)((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 24);
-            v = (float)(s / 256) / 8388608.0f;
-        } else {
-            v = (float)((double)(int32_t)le32(p) / 2147483648.0);
-        }
-        out[i] = v;
-    }
-    return got / fb;
-}
 
 /* ---- files ------------------------------------------------------------------- */
 
@@ -166,39 +63,43 @@ static void detect_one(void *vctx, job *j)
 {
     detect_ctx *ctx = vctx;
     strbuf sb = {0}, seg = {0};
-    char err[240] = "";
+    aim_diag dg;
     int rc;
-    wavsrc w;
+    aim_audio_reader *ar = NULL;
+    aim_audio_info info;
     aim_detector *d = NULL;
     float *buf = NULL;
-    unsigned char *raw = NULL;
     size_t nseg = 0;
+    memset(&dg, 0, sizeof dg);
     if (j->open_errno) {
         rc = AIM_ERR_IO;
-        snprintf(err, sizeof err, "cannot read folder: %s", strerror(j->open_errno));
-        memset(&w, 0, sizeof w);
+        snprintf(dg.message, sizeof dg.message, "cannot read folder: %s", strerror(j->open_errno));
     } else {
-        rc = wav_open(j->path, &w, err, sizeof err);
+        rc = aim_audio_reader_open(j->path, &ar, &info, &dg);
     }
-    if (rc == AIM_ERR_UNKNOWN_FORMAT && !j->explicit_) {
+    if ((rc == AIM_ERR_UNKNOWN_FORMAT || rc == AIM_ERR_UNSUPPORTED) && !j->explicit_) {
         j->skipped = 1;
         goto done;
     }
     if (rc == AIM_OK) {
         aim_detect_config cfg;
         aim_detect_config_init(&cfg);
-        cfg.sample_rate = w.rate;
-        cfg.channels = w.channels;
+        cfg.sample_rate = info.sample_rate;
+        cfg.channels = info.channels;
         cfg.threshold = ctx->threshold;
         rc = aim_detector_new(ctx->model, &cfg, &d);
-        buf = malloc(BLOCK * (size_t)w.channels * sizeof *buf);
-        raw = malloc(BLOCK * (size_t)w.channels * 4);
-        if (rc == AIM_OK && (!buf || !raw))
+        if (rc == AIM_ERR_INVALID_ARG)
+            snprintf(dg.message, sizeof dg.message, "%d Hz, %d channels: not supported",
+                     info.sample_rate, info.channels);
+        buf = malloc(BLOCK * (size_t)info.channels * sizeof *buf);
+        if (rc == AIM_OK && !buf)
             rc = AIM_ERR_NOMEM;
-        size_t n;
+        size_t n = 0;
         aim_detect_window win;
         while (rc == AIM_OK) {
-            n = wav_read(&w, buf, BLOCK, raw);
+            rc = aim_audio_reader_read(ar, buf, BLOCK, &n, &dg);
+            if (rc != AIM_OK)
+                break;
             rc = n ? aim_detector_push(d, buf, n) : aim_detector_finish(d);
             while (ctx->segments && aim_detector_next_window(d, &win)) {
                 if (ctx->json) {
@@ -215,7 +116,7 @@ static void detect_one(void *vctx, job *j)
         }
     }
     if (rc != AIM_OK) {
-        const char *msg = err[0] ? err : aim_strerror(rc);
+        const char *msg = dg.message[0] ? dg.message : aim_strerror(rc);
         if (ctx->json) {
             sb_puts(&sb, "{\"file\":");
             sb_json_str(&sb, j->path);
@@ -257,11 +158,9 @@ static void detect_one(void *vctx, job *j)
     }
     j->status = r.synthetic ? EXIT_AI_FOUND : EXIT_NONE_FOUND;
 done:
-    if (w.f)
-        fclose(w.f);
+    aim_audio_reader_free(ar);
     aim_detector_free(d);
     free(buf);
-    free(raw);
     sb_free(&seg);
     j->line = sb_take(&sb);
 }

@@ -57,6 +57,11 @@ expect_eq "threshold above every score: exit 0" "$rc" 0
 out=$("$AIMARK" detect --threshold -1e6 tts1.wav || true)
 expect_contains "threshold below: SYNTHETIC" "$out" "SYNTHETIC"
 
+# compressed input through the audio layer (MP3 via lame)
+lame --quiet -b 64 tts1.wav tts1.mp3
+out=$("$AIMARK" detect --json tts1.mp3 || true)
+expect_contains "MP3 decoded and scored" "$out" '"windows":'
+
 # the GMM baseline model from a path
 out=$("$AIMARK" detect --json --model "$AIM_SRC/models/aimark-gmm.aimdet" tts1.wav || true)
 expect_contains "--model loads the GMM" "$out" '"model":"aimark-gmm'
