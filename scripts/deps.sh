@@ -9,7 +9,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       ffmpeg sox libsox-fmt-all espeak-ng flac vorbis-tools opus-tools lame
       webp xxd time
-      libsndfile1-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libssl-dev)
+      libsndfile1-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libssl-dev
+      libfreetype-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libswscale-dev fonts-noto-cjk
+      tesseract-ocr tesseract-ocr-chi-sim)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

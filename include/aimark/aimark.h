@@ -88,5 +88,6 @@ AIM_EXPORT void aim_free(void *p);
 #include "aimark/wm.h"
 #include "aimark/audible.h"
 #include "aimark/detect.h"
+#include "aimark/visible.h"
 
 #endif
