@@ -103,7 +103,7 @@ typedef enum aim_audible_mode {
 #define AIM_AUDIBLE_AT_START 1u    /**< before the first frame */
 #define AIM_AUDIBLE_AT_END 2u      /**< after the last frame (known at flush) */
 #define AIM_AUDIBLE_AT_MIDDLE 4u   /**< at expected_frames / 2 */
-#define AIM_AUDIBLE_AT_INTERVAL 8u /**< at every interval_s of content */
+#define AIM_AUDIBLE_AT_INTERVAL 8u /**< at every interval_s of content, before the end */
 
 /** Inserter options; fill with aim_audible_config_init() first. */
 typedef struct aim_audible_config {
@@ -135,6 +135,10 @@ typedef struct aim_audible_config {
                                    for the built-in one; copied by _new */
     size_t voice_frames;      /**< frames at `voice`, up to 60 s worth */
     int voice_rate;           /**< rate of `voice`, 8000..96000 */
+    float mix_duck_db;        /**< MIX: the content's gain while a prompt
+                                   plays (10 ms ramps), -40..0; default -12,
+                                   so the prompt stands out (and is found by
+                                   the detector) over speech and music */
 } aim_audible_config;
 
 AIM_EXPORT void aim_audible_config_init(aim_audible_config *cfg);

@@ -33,6 +33,7 @@
 #define MAX_HITS 4096
 #define FLOOR_DB (-70.0)  /* quietest tone accepted, dB re a full-scale sine */
 #define SPREAD_DB 12.0    /* most level difference between the tones */
+#define PAD (NFFT / 2)    /* zeros before the audio: frame 0 is centred on t = 0 */
 
 static const float search_set[] = {500, 600, 800, 1200, 1500, 2000, 2500, 3000};
 
@@ -56,12 +57,16 @@ struct aim_audible_detector {
     int span;             /* frames from the alignment to the last one used, +1 */
     float *ring_n, *ring_t; /* [span][MAXF], indexed by hop % span */
     uint64_t nhops;       /* frames analysed */
-    /* the run of passing alignments being merged */
+    /* A cluster: passing alignments whose templates overlap. It holds runs
+     * of consecutive alignments; the run with the best contrast places it. */
     int pend;
-    uint64_t pend_last;
-    double pend_sum;
-    size_t pend_cnt;
-    float pend_best, pend_hz;
+    uint64_t pend_last;          /* last alignment of the cluster */
+    double cl_pos, cl_best;
+    float cl_hz;
+    uint64_t run_last;
+    double run_sum, run_best;
+    size_t run_cnt;
+    float run_hz;
     aim_audible_hit *hits;
     size_t nhits, dropped;
 };
@@ -132,6 +137,7 @@ int aim_audible_detector_new(const aim_audible_detect_config *cfg, aim_audible_d
     audible_segments_of(&cfg->rhythm, &s);
     d->total_s = s.total;
     const double hop_s = (double)HOP / DRATE, half = (double)NFFT / 2 / DRATE;
+    /* Offset o: the frame centred o hops after the onset. */
     for (int g = 0; g < 7; g++) {
         int o0 = (int)ceil((s.t0[g] + MARGIN_S + half) / hop_s - 1e-9);
         int o1 = (int)floor((s.t1[g] - MARGIN_S - half) / hop_s + 1e-9);
@@ -158,17 +164,32 @@ int aim_audible_detector_new(const aim_audible_detect_config *cfg, aim_audible_d
         return AIM_ERR_NOMEM;
     }
     dsp_hann(d->win, NFFT);
+    memset(d->ds, 0, PAD * sizeof *d->ds);
+    d->ds_len = PAD;
     *out = d;
     return AIM_OK;
+}
+
+static void close_run(aim_audible_detector *d)
+{
+    if (d->run_cnt > 0 && d->run_best > d->cl_best) {
+        d->cl_best = d->run_best;
+        d->cl_pos = d->run_sum / (double)d->run_cnt;
+        d->cl_hz = d->run_hz;
+    }
+    d->run_cnt = 0;
+    d->run_sum = 0.0;
+    d->run_best = -1e9;
 }
 
 static void commit(aim_audible_detector *d)
 {
     if (!d->pend)
         return;
+    close_run(d);
     d->pend = 0;
-    double a = d->pend_sum / (double)d->pend_cnt;
-    double t = (a * HOP + NFFT / 2.0) / DRATE;
+    /* Frame m is centred on 8 kHz sample m * HOP (see PAD). */
+    double t = d->cl_pos * HOP / DRATE;
     if (d->nhits == MAX_HITS) {
         d->dropped++;
         return;
@@ -176,8 +197,14 @@ static void commit(aim_audible_detector *d)
     aim_audible_hit *h = &d->hits[d->nhits++];
     h->start_s = t;
     h->end_s = t + d->total_s;
-    h->tone_hz = d->pend_hz;
-    h->contrast_db = d->pend_best;
+    h->tone_hz = d->cl_hz;
+    h->contrast_db = (float)d->cl_best;
+}
+
+/* Alignments closer than this belong to one prompt. */
+static uint64_t cluster_gap(const aim_audible_detector *d)
+{
+    return (uint64_t)d->span * 3 / 4;
 }
 
 /* Match the template at alignment a (its frames are all in the ring). */
@@ -220,23 +247,25 @@ static void evaluate(aim_audible_detector *d, uint64_t a)
     }
     if (best_f < 0)
         return;
-    /* One prompt passes at a run of neighbouring alignments: the start is
-     * their mean, the frequency the one with the best contrast. */
-    if (d->pend && a > d->pend_last + (uint64_t)d->span / 2)
+    if (d->pend && a >= d->pend_last + cluster_gap(d))
         commit(d);
     if (!d->pend) {
         d->pend = 1;
-        d->pend_sum = 0.0;
-        d->pend_cnt = 0;
-        d->pend_best = -1e9f;
+        d->cl_best = -1e9;
+        d->run_cnt = 0;
+        d->run_sum = 0.0;
+        d->run_best = -1e9;
+    } else if (a > d->run_last + 2) {
+        close_run(d);
     }
-    d->pend_sum += (double)a;
-    d->pend_cnt++;
+    d->run_sum += (double)a;
+    d->run_cnt++;
+    d->run_last = a;
+    if (best > d->run_best) {
+        d->run_best = best;
+        d->run_hz = d->freq[best_f];
+    }
     d->pend_last = a;
-    if (best > d->pend_best) {
-        d->pend_best = (float)best;
-        d->pend_hz = d->freq[best_f];
-    }
 }
 
 static void analyse_frame(aim_audible_detector *d, const float *x)
@@ -264,7 +293,7 @@ static void analyse_frame(aim_audible_detector *d, const float *x)
     if (d->nhops >= (uint64_t)d->span)
         evaluate(d, d->nhops - (uint64_t)d->span);
     if (d->pend && d->nhops >= (uint64_t)d->span &&
-        d->nhops - (uint64_t)d->span > d->pend_last + (uint64_t)d->span / 2)
+        d->nhops - (uint64_t)d->span >= d->pend_last + cluster_gap(d))
         commit(d);
 }
 
@@ -363,7 +392,8 @@ void aim_audible_detector_reset(aim_audible_detector *d)
         return;
     if (d->rs)
         dsp_resampler_reset(d->rs);
-    d->ds_len = 0;
+    memset(d->ds, 0, PAD * sizeof *d->ds);
+    d->ds_len = PAD;
     d->nhops = 0;
     d->pend = 0;
     d->nhits = 0;

@@ -23,6 +23,7 @@
 #define BRIDGE_MS 5.0     /* splice bridges (INSERT) */
 #define EDGE_MS 5.0       /* fade on the edges of a voice prompt */
 #define MAX_VOICE_S 60.0
+#define DUCK_RAMP_MS 10.0
 
 struct aim_audible_inserter {
     int rate, ch, mode, flushed;
@@ -47,6 +48,8 @@ struct aim_audible_inserter {
     int mixing;
     size_t mix_idx;
     float mix_gain;
+    float duck;                   /* content gain under a mixed prompt */
+    size_t duck_ramp;
     size_t prompts;
 };
 
@@ -72,6 +75,7 @@ void aim_audible_config_init(aim_audible_config *cfg)
     cfg->voice = NULL;
     cfg->voice_frames = 0;
     cfg->voice_rate = 0;
+    cfg->mix_duck_db = -12.0f;
 }
 
 void aim_audible_inserter_free(aim_audible_inserter *h)
@@ -203,7 +207,7 @@ int aim_audible_inserter_new(const aim_audible_config *cfg, aim_audible_inserter
         (cfg->positions & ~15u) != 0 || !fin(cfg->rhythm_level_db, -40, 10) ||
         !fin(cfg->voice_level_db, -40, 10) || !fin(cfg->fallback_dbfs, -60, -6) ||
         !fin(cfg->max_peak_dbfs, -40, 0) || !fin(cfg->lookahead_s, 0, 10) ||
-        !fin(cfg->pad_ms, 10, 2000))
+        !fin(cfg->pad_ms, 10, 2000) || !fin(cfg->mix_duck_db, -40, 0))
         return AIM_ERR_INVALID_ARG;
     if ((cfg->positions & AIM_AUDIBLE_AT_INTERVAL) && !fin(cfg->interval_s, 5, 3600))
         return AIM_ERR_INVALID_ARG;
@@ -225,6 +229,8 @@ int aim_audible_inserter_new(const aim_audible_config *cfg, aim_audible_inserter
     h->positions = cfg->positions;
     h->fallback_db = cfg->fallback_dbfs;
     h->max_peak = pow(10.0, cfg->max_peak_dbfs / 20.0);
+    h->duck = (float)pow(10.0, cfg->mix_duck_db / 20.0);
+    h->duck_ramp = (size_t)(DUCK_RAMP_MS / 1000.0 * h->rate);
     int rc = make_prompt(h, cfg);
     if (rc != AIM_OK) {
         aim_audible_inserter_free(h);
@@ -378,6 +384,19 @@ static void write_segment(aim_audible_inserter *h, float *out, const float *next
     h->prompts++;
 }
 
+/* Content gain at frame k of a mixed prompt: `duck`, reached and left
+ * over duck_ramp frames. */
+static float duck_at(const aim_audible_inserter *h, size_t k)
+{
+    size_t r = h->duck_ramp, e = h->prompt_len - 1 - k;
+    double w = 1.0;
+    if (k < r)
+        w = 0.5 - 0.5 * cos(PI * ((double)k + 0.5) / (double)r);
+    else if (e < r)
+        w = 0.5 - 0.5 * cos(PI * ((double)e + 0.5) / (double)r);
+    return (float)(1.0 - (1.0 - h->duck) * w);
+}
+
 /* Write what is ready. final: the input has ended. */
 static void emit(aim_audible_inserter *h, float *out, size_t *w, int final)
 {
@@ -427,9 +446,10 @@ static void emit(aim_audible_inserter *h, float *out, size_t *w, int final)
         memcpy(dst, src, n * ch * sizeof *dst);
         if (h->mixing) {
             for (size_t i = 0; i < n; i++) {
-                float v = h->mix_gain * h->prompt[h->mix_idx + i];
+                size_t k = h->mix_idx + i;
+                float v = h->mix_gain * h->prompt[k], g = duck_at(h, k);
                 for (size_t c = 0; c < ch; c++)
-                    dst[i * ch + c] += v;
+                    dst[i * ch + c] = dst[i * ch + c] * g + v;
             }
             h->mix_idx += n;
             if (h->mix_idx >= h->prompt_len)
@@ -504,6 +524,9 @@ int aim_audible_inserter_flush(aim_audible_inserter *h, float *out, size_t cap_f
         return AIM_ERR_BAD_STATE;
     if (cap_frames < aim_audible_inserter_max_out(h, 0))
         return AIM_ERR_BUFFER_TOO_SMALL;
+    /* An interval point that falls on the very end is not a middle
+     * point: only AT_END puts a prompt there. */
+    h->void_after = h->in_pos ? h->in_pos - 1 : 0;
     if (h->positions & AIM_AUDIBLE_AT_END) {
         uint64_t p = h->in_pos;
         if (h->mode == AIM_AUDIBLE_MIX)

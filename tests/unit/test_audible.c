@@ -494,6 +494,29 @@ static void t_inserter_misuse(void)
     aim_audible_inserter_free(NULL);
 }
 
+static void t_mix_ducks_content(void)
+{
+    /* DC content: inside the prompt's first gap it is exactly ducked. */
+    int rate = 16000;
+    size_t n = 3 * (size_t)rate;
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 0.5f;
+    aim_audible_config cfg;
+    aim_audible_config_init(&cfg);
+    cfg.sample_rate = rate;
+    cfg.mode = AIM_AUDIBLE_MIX;
+    cfg.mix_duck_db = -20.0f;
+    size_t m;
+    float *y = run_inserter(&cfg, x, n, 999, &m, NULL);
+    CHECK_INT(m, n);
+    CHECK(fabsf(y[(size_t)(0.15 * rate)] - 0.05f) < 1e-6f); /* first gap */
+    CHECK(y[(size_t)(1.2 * rate)] == 0.5f);                 /* after it */
+    CHECK(max_jump(y, m, 1) < 0.15f); /* the tone: 2 pi 1000 / 16000 x 0.354 */
+    free(y);
+    free(x);
+}
+
 /* ---- the detector -------------------------------------------------------- */
 
 static size_t detect(const float *x, size_t n, int rate, int ch, aim_audible_hit *hits,
@@ -591,6 +614,28 @@ static void t_detect_after_resample_to_8k(void)
     free(y);
 }
 
+static void t_detect_mixed_prompts(void)
+{
+    /* Prompts mixed (not inserted) into speech at 0 and 10 s. */
+    size_t n;
+    float *x = make_speech(16000, 15.0, 21, &n);
+    aim_audible_config cfg;
+    aim_audible_config_init(&cfg);
+    cfg.sample_rate = 16000;
+    cfg.mode = AIM_AUDIBLE_MIX;
+    cfg.positions = AIM_AUDIBLE_AT_START | AIM_AUDIBLE_AT_INTERVAL;
+    cfg.interval_s = 10.0;
+    size_t m;
+    float *y = run_inserter(&cfg, x, n, 4096, &m, NULL);
+    aim_audible_hit h[8];
+    size_t k = detect(y, m, 16000, 1, h, 8);
+    CHECK_INT(k, 2);
+    CHECK(k < 1 || fabs(h[0].start_s - 0.0) < 0.025);
+    CHECK(k < 2 || fabs(h[1].start_s - 10.0) < 0.012);
+    free(x);
+    free(y);
+}
+
 static void t_no_false_alarms(void)
 {
     aim_audible_hit h[8];
@@ -635,5 +680,5 @@ static void t_detector_misuse(void)
 
 TEST_MAIN(t_rhythm_timing, t_rhythm_rates, t_voice_builtin, t_insert_length_and_content,
           t_block_size_independent, t_no_clicks_at_splices, t_level_follows_content,
-          t_mix_turns, t_voice_insert, t_inserter_misuse, t_detect_clean_and_noisy,
-          t_detect_after_resample_to_8k, t_no_false_alarms, t_detector_misuse)
+          t_mix_turns, t_mix_ducks_content, t_voice_insert, t_inserter_misuse, t_detect_clean_and_noisy,
+          t_detect_after_resample_to_8k, t_detect_mixed_prompts, t_no_false_alarms, t_detector_misuse)
