@@ -284,7 +284,15 @@ int main(int argc, char **argv)
                (unsigned long long)raw, be, dt, (double)n / rate / dt);
         for (size_t i = 0; i < r.n_segments; i++)
             printf("%s%.2f-%.2f", i ? "," : "", r.segments[i].start_s, r.segments[i].end_s);
-        printf("\n");
+        aim_wm_presence_config pc;
+        aim_wm_presence_config_init(&pc);
+        aim_wm_presence pr, pk;
+        aim_wm_detector_presence(d, &pc, &pr);
+        pc.payload_known = 1;
+        pc.payload = payload;
+        aim_wm_detector_presence(d, &pc, &pk);
+        printf(" presence_sync=%d z=%.2f pfa=%.1e presence_payload=%d z=%.2f pfa=%.1e\n",
+               pr.present, pr.z, pr.pfa, pk.present, pk.z, pk.pfa);
         aim_wm_detector_free(d);
         free(x);
         return 0;

@@ -131,6 +131,41 @@ AIM_EXPORT int aim_wm_detector_feed(aim_wm_detector *d, const float *in, size_t 
  *  AIM_ERR_NOMEM. */
 AIM_EXPORT int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res);
 
+/* ---- presence ("marked with this key") ----------------------------------- */
+
+typedef struct aim_wm_presence_config {
+    int payload_known;  /**< 1: test for this key's mark with `payload` (every
+                             cell is known: ~4x the evidence, decides from
+                             ~3 s); 0: sync cells only (payload unknown) */
+    uint64_t payload;
+    double max_pfa;     /**< false-alarm bound to decide at, (0, 1];
+                             default 1e-12 */
+} aim_wm_presence_config;
+
+AIM_EXPORT void aim_wm_presence_config_init(aim_wm_presence_config *cfg);
+
+typedef struct aim_wm_presence {
+    int present;       /**< 1: pfa <= max_pfa */
+    double z;          /**< best normalised correlation with the key's symbols */
+    double pfa;        /**< derived bound: probability that audio not marked
+                            with this key reaches z over the same search,
+                            hypotheses * exp(-z^2 / 2) (Hoeffding over the
+                            key's random signs, union over hypotheses) */
+    double hypotheses; /**< scales x offsets x phases x windows tried */
+    double speed;      /**< speed factor of the best hypothesis */
+    double start_s, end_s; /**< the window (at most one 7.55 s period) it
+                                came from, seconds from the first frame fed */
+} aim_wm_presence;
+
+/** Presence-only decision on the audio fed so far (the last max_seconds):
+ *  is it marked with this detector's key? Works from ~3 s with a known
+ *  payload (e.g. the label's, or one decoded earlier in a stream); with
+ *  the payload unknown only the sync cells count (needs more audio).
+ *  A mark of the same key with another payload also counts as present.
+ *  Returns AIM_OK (out->present tells) or AIM_ERR_INVALID_ARG. */
+AIM_EXPORT int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *cfg,
+                                        aim_wm_presence *out);
+
 /** Drop all audio fed; the next frame fed is time 0 again. */
 AIM_EXPORT void aim_wm_detector_reset(aim_wm_detector *d);
 

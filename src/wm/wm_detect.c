@@ -492,3 +492,88 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
     }
     return AIM_OK;
 }
+
+/* ---- presence ------------------------------------------------------------ */
+
+void aim_wm_presence_config_init(aim_wm_presence_config *cfg)
+{
+    if (!cfg)
+        return;
+    cfg->payload = 0;
+    cfg->payload_known = 0;
+    cfg->max_pfa = 1e-12;
+}
+
+/*
+ * Presence: the normalised correlation T = sum(sym * z) / sqrt(sum z^2) of
+ * the features with the known symbols (sync only, or every cell when the
+ * payload is given), maximised over scales, offsets, phases and windows
+ * of at most one period (so no cell repeats). Under "not marked with this
+ * key" the key's symbols are independent fair signs given the audio, so by
+ * Hoeffding P(T >= x) <= exp(-x^2 / 2) for one hypothesis; the union over
+ * the H hypotheses tried gives pfa <= H exp(-x^2 / 2), exact for a random
+ * key whatever the audio.
+ */
+int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *cfg,
+                             aim_wm_presence *out)
+{
+    if (!d || !cfg || !out || !(cfg->max_pfa > 0.0) || !(cfg->max_pfa <= 1.0))
+        return AIM_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->pfa = 1.0;
+    if (d->len < WM_N + OFFSETS * WM_HOP)
+        return AIM_OK;
+    const wm_layout *l = &d->layout;
+    int8_t coded[WM_CODED];
+    if (cfg->payload_known)
+        wm_encode(l, cfg->payload, coded);
+    size_t ng = cfg->payload_known ? WM_GROUPS : 1;
+    size_t nf = spectrogram(d);
+    size_t nall = frames_fit(1.0, 0, 0, d->max_frames, nf);
+    size_t nwin = nall <= WM_PERIOD ? 1 : (nall + WM_PERIOD - 1) / WM_PERIOD;
+    double best = -1e30, hyp = 0;
+    for (size_t w = 0; w < nwin; w++) {
+        size_t j0 = w * WM_PERIOD;
+        if (nwin > 1 && w + 1 == nwin)
+            j0 = nall - WM_PERIOD;
+        for (int si = 0; si < NSCALE; si++)
+            for (int oi = 0; oi < OFFSETS; oi++) {
+                double a = scale_of(si);
+                size_t off = (size_t)oi * FHOP;
+                size_t n = frames_fit(a, off, j0, WM_PERIOD, nf);
+                if (n < 2 * WM_GROUPS)
+                    continue;
+                float *z = d->z;
+                features(d, a, off, j0, n, z);
+                double ss = 0;
+                for (size_t j = 0; j < n; j++)
+                    for (size_t g = 0; g < ng; g++)
+                        ss += (double)z[j * WM_GROUPS + g] * z[j * WM_GROUPS + g];
+                double inv = 1.0 / sqrt(ss + 1e-30);
+                for (size_t s = 0; s < WM_PERIOD; s++) {
+                    double v = 0;
+                    for (size_t j = 0, t = s; j < n; j++, t = t + 1 == WM_PERIOD ? 0 : t + 1)
+                        for (size_t g = 0; g < ng; g++)
+                            v += wm_symbol(l, coded, t, g) * z[j * WM_GROUPS + g];
+                    v *= inv;
+                    hyp += 1;
+                    if (v > best) {
+                        best = v;
+                        out->speed = a;
+                        double t0 = (double)d->t0 / WM_RATE;
+                        out->start_s = t0 + ((double)off + (double)j0 * WM_HOP) / a / WM_RATE;
+                        out->end_s = t0 + ((double)off + (double)(j0 + n - 1) * WM_HOP + WM_N) /
+                                              a / WM_RATE;
+                    }
+                }
+            }
+    }
+    if (hyp < 1)
+        return AIM_OK;
+    out->z = best;
+    out->hypotheses = hyp;
+    double lp = log(hyp) - 0.5 * best * best; /* log of the union bound */
+    out->pfa = best > 0 && lp < 0 ? exp(lp) : 1.0;
+    out->present = out->pfa <= cfg->max_pfa;
+    return AIM_OK;
+}
