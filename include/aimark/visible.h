@@ -68,7 +68,7 @@ typedef struct aim_visible_opts {
     unsigned min_text_px;  /**< floor on the text height in pixels for small images
                                 (applied while it fits); default 14 */
     uint32_t text_color;   /**< 0xRRGGBBAA; default 0xFFFFFFFF (white) */
-    uint32_t back_color;   /**< box or halo colour, 0xRRGGBBAA; default 0x000000C0 */
+    uint32_t back_color;   /**< box or halo colour, 0xRRGGBBAA; default 0x000000D8 (85%) */
     const char *font_path; /**< font file (TTF/OTF/TTC); NULL = first existing
                                 aim_visible_font_candidate(). Not retained. */
     int font_face;         /**< face index in a collection; -1 (default) = the

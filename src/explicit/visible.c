@@ -37,7 +37,7 @@ void aim_visible_opts_init(aim_visible_opts *o)
     o->margin = 0.02;
     o->min_text_px = 14;
     o->text_color = 0xFFFFFFFFu;
-    o->back_color = 0x000000C0u;
+    o->back_color = 0x000000D8u;
     o->font_path = NULL;
     o->font_face = -1;
     o->jpeg_quality = 0;
@@ -177,7 +177,7 @@ int vis_overlay_make(unsigned w, unsigned h, const aim_visible_opts *r, vis_over
         if (padx < 2) padx = 2;
         if (pady < 2) pady = 2;
     } else {
-        halo = (int)lround(t / 12.0);
+        halo = (int)lround(t / 9.0);
         if (halo < 1) halo = 1;
         padx = pady = (unsigned)halo;
     }

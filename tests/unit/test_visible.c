@@ -6,7 +6,7 @@
  * With arguments it is also the helper tests/interop/test_visible.sh uses:
  *   test_visible --label IN OUT [--text T] [--place br] [--style box|outline]
  *                [--head S] [--tail S] [--fg RRGGBBAA] [--bg RRGGBBAA] [--scale F]
- *   test_visible --measure W H      (prints the default box: x y w h text_px)
+ *   test_visible --measure W H [outline]   (prints the box: x y w h text_px)
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -633,10 +633,14 @@ static void t_bad_input(void)
 
 static int tool(int argc, char **argv)
 {
-    if (argc == 4 && !strcmp(argv[1], "--measure")) { /* prints x y w h text_px */
+    if (argc >= 4 && !strcmp(argv[1], "--measure")) { /* prints x y w h text_px */
         aim_vis_box b;
         aim_diag d;
-        int rc = aim_visible_measure((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), NULL, &b, &d);
+        aim_visible_opts o;
+        aim_visible_opts_init(&o);
+        if (argc > 4 && !strcmp(argv[4], "outline"))
+            o.style = AIM_VIS_STYLE_OUTLINE;
+        int rc = aim_visible_measure((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), &o, &b, &d);
         if (rc) {
             fprintf(stderr, "error: %s: %s\n", aim_strerror(rc), d.message);
             return 1;
