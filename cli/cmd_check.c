@@ -2,6 +2,7 @@
  * aimark check: for each file, the implicit label found (or none), where,
  * in which form, and the platform class of Labeling Measures Art. 6.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,16 @@
 #include "cli.h"
 
 static const char CHECK_HELP[] =
-    "Usage: aimark check [--json] [-j N] FILE|DIR...\n"
+    "Usage: aimark check [--key KEYFILE ...] [--json] [-j N] FILE|DIR...\n"
     "\n"
     "Read the GB 45438 implicit label (AIGC) of each file and classify it as\n"
     "Labeling Measures Art. 6 asks: confirmed (Label 1), possible (Label 2),\n"
     "suspected (Label 3, or other AI traces) or none. Folders are walked\n"
     "recursively; files of unknown format found there are skipped silently.\n"
     "\n"
+    "  --key KEYFILE  also look for the audio watermark with this key (repeatable);\n"
+    "               a valid watermark makes the file confirmed even when the\n"
+    "               metadata label was stripped, with the recovered identifier\n"
     "  --json       one JSON object per file per line\n"
     "  -j, --jobs N worker threads (default: all cores)\n"
     "\n"
@@ -25,6 +29,7 @@ static const char CHECK_HELP[] =
 
 typedef struct check_ctx {
     int json;
+    cli_keys keys;
     pthread_mutex_t mu;
     unsigned long counts[4], errors;
 } check_ctx;
@@ -96,6 +101,34 @@ static void check_one(void *vctx, job *j)
         add_warning(&warn, "no AIGC label, but IPTC DigitalSourceType declares AI content");
         cls = AIM_CLASS_SUSPECTED;
     }
+    /* The watermark: survives re-encoding and stripped metadata. */
+    aim_format fmt = aim_meta_format(m);
+    int wm_tried = 0, wm_hit = -1, wm_match = -1;
+    aim_wm_result wres[CLI_MAX_KEYS];
+    char wm_err[240] = "";
+    if (ctx->keys.n && (fmt == AIM_FORMAT_WAV || fmt == AIM_FORMAT_MP3 || fmt == AIM_FORMAT_FLAC ||
+                        fmt == AIM_FORMAT_OGG_VORBIS || fmt == AIM_FORMAT_OGG_OPUS || fmt == AIM_FORMAT_MP4)) {
+        aim_diag wd;
+        memset(&wd, 0, sizeof wd);
+        int wrc = aim_audio_wm_detect_file(j->path, ctx->keys.key, ctx->keys.n, NULL, wres, NULL, &wd);
+        wm_tried = 1;
+        if (wrc) {
+            snprintf(wm_err, sizeof wm_err, "%s", wd.message[0] ? wd.message : aim_strerror(wrc));
+            add_warning(&warn, "watermark detection failed");
+        } else if ((wm_hit = cli_wm_best(wres, ctx->keys.n)) >= 0) {
+            const char *id = l ? aim_label_get(l, AIM_FIELD_PRODUCE_ID) : NULL;
+            uint64_t want;
+            if (id && aim_audio_payload_from_id(id, &want) == AIM_OK)
+                wm_match = want == wres[wm_hit].payload;
+            if (wm_match == 0)
+                add_warning(&warn, "the watermark payload does not match the label's ProduceID");
+            if (cls != AIM_CLASS_CONFIRMED) {
+                if (!l)
+                    add_warning(&warn, "no metadata label, but a valid watermark: confirmed AI-generated");
+                cls = AIM_CLASS_CONFIRMED;
+            }
+        }
+    }
     if (aim_meta_label_count(m) > 1) {
         char t[120];
         snprintf(t, sizeof t, "%u AIGC labels in one file (GB 45438 allows one); reporting the first",
@@ -130,6 +163,21 @@ static void check_one(void *vctx, job *j)
             sb_puts(&sb, ",\"raw\":");
             sb_json_str(&sb, raw);
         }
+        if (wm_tried) {
+            sb_puts(&sb, ",\"watermark\":{");
+            if (wm_err[0]) {
+                sb_puts(&sb, "\"found\":false,\"error\":");
+                sb_json_str(&sb, wm_err);
+            } else {
+                sb_json_wm_fields(&sb, wm_hit >= 0 ? &wres[wm_hit] : NULL, wm_hit >= 0 ? ctx->keys.name[wm_hit] : NULL);
+                if (wm_match >= 0)
+                    sb_printf(&sb, ",\"matches_label\":%s", wm_match ? "true" : "false");
+            }
+            sb_puts(&sb, "}");
+            if (wm_hit >= 0 && !l)
+                sb_printf(&sb, ",\"confirmed_by\":\"watermark\",\"identifier\":\"%016" PRIx64 "\"",
+                          wres[wm_hit].payload);
+        }
         if (warn.len)
             sb_printf(&sb, ",\"warnings\":[%s]", warn.p);
         sb_puts(&sb, "}\n");
@@ -144,8 +192,13 @@ static void check_one(void *vctx, job *j)
             if (pp && n > 0 && (size_t)n < sizeof who)
                 snprintf(who + n, sizeof who - (size_t)n, " via [%.40s %.40s]", pp, pid ? pid : "-");
         }
-        sb_printf(&sb, "%-10s %-11s %-26s %s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
-                  raw ? aim_meta_location(m) : "-", j->path, who);
+        char wm[120] = "";
+        if (wm_hit >= 0)
+            snprintf(wm, sizeof wm, "  wm=%016" PRIx64 " key=%.40s", wres[wm_hit].payload, ctx->keys.name[wm_hit]);
+        else if (wm_tried)
+            snprintf(wm, sizeof wm, "  wm=%s", wm_err[0] ? "error" : "none");
+        sb_printf(&sb, "%-10s %-11s %-26s %s%s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
+                  raw ? aim_meta_location(m) : (wm_hit >= 0 ? "watermark" : "-"), j->path, who, wm);
     }
     sb_free(&warn);
     aim_meta_free(m);
@@ -174,6 +227,11 @@ int cmd_check(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--json") == 0) {
             ctx.json = 1;
+        } else if ((r = arg_value(argc, argv, &i, "--key", &v)) != 0) {
+            if (r < 0 || cli_keys_add(&ctx.keys, "check", v)) {
+                free(files);
+                return EXIT_USAGE;
+            }
         } else if ((r = arg_value(argc, argv, &i, "--jobs", &v)) || (r = arg_value(argc, argv, &i, "-j", &v))) {
             if (r < 0 || !(jobs = parse_jobs(v))) {
                 free(files);

@@ -4,6 +4,7 @@
  * new one, and rewrite the file atomically through the library.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +27,12 @@ static const char LABEL_HELP[] =
     "                       composite (compositeWithTrainedAlgorithmicMedia) or none\n"
     "  --composite          same as --source-type composite\n"
     "  --form bare|wrapped  JSON layout (default bare, as the TC260 guides store it)\n"
+    "  --watermark          also embed the robust audio watermark (audio files), in\n"
+    "                       the same pass: decoded, marked, re-encoded in the same\n"
+    "                       format, then labelled (see 'aimark wm --help')\n"
+    "  --key KEYFILE        watermark key (from 'aimark wm keygen')\n"
+    "  --payload HEX        64-bit payload as 16 hex digits; default: the first 8\n"
+    "                       bytes of SHA-256(ProduceID)\n"
     "  -o, --output OUT     write to OUT (a folder when several files are given)\n"
     "  --in-place           replace each input file\n"
     "  --json               one JSON object per file per line\n"
@@ -60,7 +67,16 @@ typedef struct write_ctx {
     const char *out;
     int out_is_dir, in_place, json;
     aim_write_opts wopts;
+    int watermark, have_payload;
+    uint64_t payload;
+    cli_keys keys;
 } write_ctx;
+
+static int is_audio(aim_format f)
+{
+    return f == AIM_FORMAT_WAV || f == AIM_FORMAT_MP3 || f == AIM_FORMAT_FLAC || f == AIM_FORMAT_OGG_VORBIS ||
+           f == AIM_FORMAT_OGG_OPUS || f == AIM_FORMAT_MP4;
+}
 
 /* mkdir -p for the folders leading to `path`. */
 static int make_parents(const char *path)
@@ -199,7 +215,24 @@ static void write_one(void *vctx, job *j)
             return;
         }
     }
-    rc = aim_meta_write_file(j->path, outpath, l, &ctx->wopts, &d);
+    uint64_t payload = ctx->payload;
+    int marked = ctx->watermark && is_audio(fmt);
+    if (marked) {
+        /* One pass: decode, mark, re-encode, label, rename. Images get the
+         * metadata label only. */
+        aim_audio_label_opts o;
+        aim_audio_label_opts_init(&o);
+        o.label = l;
+        o.write = ctx->wopts;
+        o.watermark = 1;
+        o.key = ctx->keys.key[0];
+        if (!ctx->have_payload)
+            aim_audio_payload_from_id(aim_label_get(l, AIM_FIELD_PRODUCE_ID), &payload);
+        o.payload = payload;
+        rc = aim_audio_label_file(j->path, outpath, &o, &d);
+    } else {
+        rc = aim_meta_write_file(j->path, outpath, l, &ctx->wopts, &d);
+    }
     if (rc) {
         fail_line(ctx, j, d.message[0] ? d.message : aim_strerror(rc), fmt);
     } else {
@@ -212,11 +245,22 @@ static void write_one(void *vctx, job *j)
             sb_json_str(&sb, dest);
             sb_printf(&sb, ",\"format\":\"%s\",\"status\":\"%s\",\"label\":", aim_format_name(fmt), status);
             sb_json_label(&sb, l);
+            if (marked) {
+                sb_printf(&sb, ",\"watermark\":{\"payload\":\"%016" PRIx64 "\",\"key\":", payload);
+                sb_json_str(&sb, ctx->keys.name[0]);
+                sb_puts(&sb, "}");
+            } else if (ctx->watermark) {
+                sb_puts(&sb, ",\"watermark\":null");
+            }
             sb_puts(&sb, "}\n");
-        } else if (outpath) {
-            sb_printf(&sb, "%-10s %-11s %s -> %s\n", status, aim_format_name(fmt), j->path, dest);
         } else {
-            sb_printf(&sb, "%-10s %-11s %s\n", status, aim_format_name(fmt), j->path);
+            char wm[64] = "";
+            if (marked)
+                snprintf(wm, sizeof wm, "  wm=%016" PRIx64, payload);
+            if (outpath)
+                sb_printf(&sb, "%-10s %-11s %s -> %s%s\n", status, aim_format_name(fmt), j->path, dest, wm);
+            else
+                sb_printf(&sb, "%-10s %-11s %s%s\n", status, aim_format_name(fmt), j->path, wm);
         }
         j->line = sb_take(&sb);
     }
@@ -284,6 +328,20 @@ static int run_write(int argc, char **argv, int propagate)
                                                                       : AIM_SOURCE_NONE;
                 continue;
             }
+            if (strcmp(a, "--watermark") == 0) {
+                ctx.watermark = 1;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--key", &v)) != 0) {
+                rc = r < 0 ? EXIT_USAGE : cli_keys_add(&ctx.keys, cmd, v);
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--payload", &v)) != 0) {
+                if (r < 0 || cli_parse_payload(v, &ctx.payload))
+                    rc = usage_error(cmd, "--payload must be 16 hex digits", r < 0 ? NULL : v);
+                ctx.have_payload = 1;
+                continue;
+            }
             if (strcmp(a, "--composite") == 0) {
                 ctx.wopts.source_type = AIM_SOURCE_COMPOSITE_TRAINED;
                 continue;
@@ -336,6 +394,10 @@ static int run_write(int argc, char **argv, int propagate)
             rc = usage_error(cmd, "no FILE or DIR given", NULL);
         else if (!ctx.out == !ctx.in_place)
             rc = usage_error(cmd, "choose exactly one of -o OUT and --in-place", NULL);
+        else if (ctx.watermark && ctx.keys.n != 1)
+            rc = usage_error(cmd, "--watermark needs exactly one --key KEYFILE", NULL);
+        else if (!ctx.watermark && (ctx.keys.n || ctx.have_payload))
+            rc = usage_error(cmd, "--key and --payload go with --watermark", NULL);
     }
     if (rc == 0) {
         if (!propagate)
