@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       ffmpeg sox libsox-fmt-all espeak-ng flac vorbis-tools opus-tools lame
-      webp xxd time
+      webp xxd time bc
       libsndfile1-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libssl-dev
       libfreetype-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libswscale-dev fonts-noto-cjk
       tesseract-ocr tesseract-ocr-chi-sim)
