@@ -75,15 +75,24 @@ size_t dsp_fft_size(const dsp_fft *p) { return p ? p->n : 0; }
 static void cfft(const dsp_fft *p, float *a, int sign)
 {
     size_t h = p->h;
-    for (size_t len = 2; len <= h; len <<= 1) {
+    /* first stage: the twiddle is 1 */
+    for (size_t i = 0; i + 1 < h; i += 2) {
+        float *u = a + 2 * i, *v = u + 2;
+        float tr = v[0], ti = v[1];
+        v[0] = u[0] - tr;
+        v[1] = u[1] - ti;
+        u[0] += tr;
+        u[1] += ti;
+    }
+    const float sg = sign > 0 ? -1.0f : 1.0f;
+    for (size_t len = 4; len <= h; len <<= 1) {
         size_t half = len / 2, step = h / len;
-        for (size_t i = 0; i < h; i += len) {
-            for (size_t j = 0; j < half; j++) {
-                float wr = p->tw[2 * (j * step)];
-                float wi = p->tw[2 * (j * step) + 1];
-                if (sign > 0)
-                    wi = -wi;
-                float *u = a + 2 * (i + j), *v = a + 2 * (i + j + half);
+        /* twiddle outside: loaded once per stage and offset */
+        for (size_t j = 0; j < half; j++) {
+            float wr = p->tw[2 * (j * step)];
+            float wi = sg * p->tw[2 * (j * step) + 1];
+            for (size_t i = j; i < h; i += len) {
+                float *u = a + 2 * i, *v = a + 2 * (i + half);
                 float tr = v[0] * wr - v[1] * wi;
                 float ti = v[0] * wi + v[1] * wr;
                 v[0] = u[0] - tr;

@@ -52,7 +52,7 @@ static double kernel(double d, double c, double half)
     return c * s * w;
 }
 
-dsp_resampler *dsp_resampler_new(int in_rate, int out_rate, size_t max_chunk)
+static dsp_resampler *resampler_new(int in_rate, int out_rate, size_t max_chunk, double pass_hz)
 {
     if (in_rate < 1 || out_rate < 1 || in_rate > 1000000 || out_rate > 1000000 || max_chunk < 1 ||
         max_chunk > ((size_t)1 << 24))
@@ -65,6 +65,20 @@ dsp_resampler *dsp_resampler_new(int in_rate, int out_rate, size_t max_chunk)
     r->down = (uint64_t)in_rate / g;
     double c = 0.92 * (out_rate < in_rate ? (double)out_rate / (double)in_rate : 1.0);
     r->half = (size_t)ceil(RS_ZEROS / c);
+    if (pass_hz > 0) {
+        /* Only 0..pass_hz must come out clean: the lowest frequency that
+         * folds (down) or images (up) into it is min(rate) - pass_hz, so
+         * the transition can span pass_hz..min - pass_hz. Cutoff in its
+         * middle; Blackman: transition ~ 5.5 / taps (in input-rate units). */
+        double lo = in_rate < out_rate ? in_rate : out_rate;
+        double stop = lo - pass_hz;
+        c = (pass_hz + stop) / (double)in_rate; /* 2 fc / in_rate */
+        if (c > 1.0)
+            c = 1.0;
+        r->half = (size_t)ceil(5.5 * in_rate / (stop - pass_hz) / 2.0);
+        if (r->half < 2)
+            r->half = 2;
+    }
     r->ntaps = 2 * r->half;
     r->max_chunk = max_chunk;
     r->cap = max_chunk + r->ntaps + 4;
@@ -84,6 +98,19 @@ dsp_resampler *dsp_resampler_new(int in_rate, int out_rate, size_t max_chunk)
     }
     dsp_resampler_reset(r);
     return r;
+}
+
+dsp_resampler *dsp_resampler_new(int in_rate, int out_rate, size_t max_chunk)
+{
+    return resampler_new(in_rate, out_rate, max_chunk, 0.0);
+}
+
+dsp_resampler *dsp_resampler_new_band(int in_rate, int out_rate, size_t max_chunk, double pass_hz)
+{
+    int lo = in_rate < out_rate ? in_rate : out_rate;
+    if (!(pass_hz > 0.0) || !(pass_hz < 0.4 * lo))
+        return NULL;
+    return resampler_new(in_rate, out_rate, max_chunk, pass_hz);
 }
 
 void dsp_resampler_free(dsp_resampler *r)
@@ -136,10 +163,18 @@ size_t dsp_resampler_pull(dsp_resampler *r, float *out, size_t cap)
         const float *x = r->buf + (r->ipos - (int64_t)r->half + 1 - r->base);
         if (r->exact) {
             const float *h = r->table + (size_t)r->frac * r->ntaps;
-            float s = 0;
-            for (size_t t = 0; t < r->ntaps; t++)
-                s += h[t] * x[t];
-            out[k++] = s;
+            /* four partial sums: independent chains the CPU can overlap */
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            size_t t = 0;
+            for (; t + 4 <= r->ntaps; t += 4) {
+                s0 += h[t] * x[t];
+                s1 += h[t + 1] * x[t + 1];
+                s2 += h[t + 2] * x[t + 2];
+                s3 += h[t + 3] * x[t + 3];
+            }
+            for (; t < r->ntaps; t++)
+                s0 += h[t] * x[t];
+            out[k++] = (s0 + s1) + (s2 + s3);
         } else {
             double pf = (double)r->frac * RS_PHASES / (double)r->up;
             size_t q = (size_t)pf;

@@ -21,6 +21,10 @@ typedef struct dsp_resampler dsp_resampler;
 /** in_rate, out_rate in Hz (1..1,000,000); max_chunk: the most samples one
  *  push may bring. NULL on bad arguments or out of memory. */
 dsp_resampler *dsp_resampler_new(int in_rate, int out_rate, size_t max_chunk);
+/** As dsp_resampler_new, for a signal that only matters in 0..pass_hz
+ *  (pass_hz < 0.4 x the lower rate): a much shorter filter, clean (about
+ *  -74 dB aliases and images) in that band only. NULL on bad arguments. */
+dsp_resampler *dsp_resampler_new_band(int in_rate, int out_rate, size_t max_chunk, double pass_hz);
 void dsp_resampler_free(dsp_resampler *r);
 /** Forget all input; start again at time 0. */
 void dsp_resampler_reset(dsp_resampler *r);

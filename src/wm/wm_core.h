@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "aimark/wm.h"
+#include "dsp/resample.h"
 
 #define WM_RATE 16000 /* internal rate, Hz */
 #define WM_N 1024     /* frame (64 ms) */
@@ -17,6 +18,7 @@
 #define WM_K0 20      /* first marked bin: 312.5 Hz */
 #define WM_K1 232     /* one past the last: 3625 Hz */
 #define WM_NBINS (WM_K1 - WM_K0)
+#define WM_PASS_HZ 3900.0 /* resamplers keep 0..3.9 kHz clean (band x 1.06) */
 #define WM_GROUPS 16  /* bin groups per frame; group 0 carries sync */
 #define WM_DGROUPS (WM_GROUPS - 1)
 #define WM_PERIOD 236 /* slots per repetition of the codeword (7.55 s) */
@@ -35,6 +37,14 @@ typedef struct wm_layout {
     uint16_t bit_cells[WM_CODED];             /* data cells per coded bit and period */
     uint64_t check_mask;                      /* key-dependent, 48 bits */
 } wm_layout;
+
+/* Resampler for the mark's paths: the short band-only filter, or the full
+ * one at host rates too low for it (below ~9.75 kHz). */
+static inline dsp_resampler *wm_resampler_new(int in_rate, int out_rate, size_t max_chunk)
+{
+    dsp_resampler *r = dsp_resampler_new_band(in_rate, out_rate, max_chunk, WM_PASS_HZ);
+    return r ? r : dsp_resampler_new(in_rate, out_rate, max_chunk);
+}
 
 void wm_layout_init(wm_layout *l, const aim_wm_key *key);
 

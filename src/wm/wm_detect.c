@@ -113,7 +113,7 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     /* a slowed-down clip holds up to 1/0.949 times more original frames */
     d->max_frames = d->cap / WM_HOP * 11 / 10 + 8;
     d->fft = dsp_fft_new(WM_N);
-    d->down = dsp_resampler_new(d->rate, WM_RATE, CHUNK);
+    d->down = wm_resampler_new(d->rate, WM_RATE, CHUNK);
     d->mono = malloc(CHUNK * sizeof *d->mono);
     d->pull = malloc(4 * CHUNK * sizeof *d->pull);
     d->buf = malloc(d->cap * sizeof *d->buf);

@@ -97,8 +97,9 @@ int aim_wm_embedder_new(const aim_wm_embed_config *cfg, const aim_wm_key *key, u
         e->syn[i] = u < edge ? (float)(0.5 - 0.5 * cos(pi * u / edge)) : 1.0f;
     }
     e->fft = dsp_fft_new(WM_N);
-    e->down = dsp_resampler_new(e->rate, WM_RATE, CHUNK);
-    e->up = dsp_resampler_new(WM_RATE, e->rate, WM_HOP);
+    /* both paths only carry the band below WM_PASS_HZ: short filters */
+    e->down = wm_resampler_new(e->rate, WM_RATE, CHUNK);
+    e->up = wm_resampler_new(WM_RATE, e->rate, WM_HOP);
     if (!e->fft || !e->down || !e->up)
         goto nomem;
     /* Latency bound in host frames: one frame plus the up filter at the
@@ -152,12 +153,14 @@ static int do_frame(aim_wm_embedder *e)
             etot += pw[k];
     }
     float env[WM_NBINS];
+    double run = 0; /* running sum of pw over k - ENV_HALF .. k + ENV_HALF */
+    for (size_t i = WM_K0 - ENV_HALF; i <= WM_K0 + ENV_HALF; i++)
+        run += pw[i];
     for (size_t k = WM_K0; k < WM_K1; k++) {
-        double s = 0;
-        for (size_t i = k - ENV_HALF; i <= k + ENV_HALF; i++)
-            s += pw[i];
-        env[k - WM_K0] = (float)(s / (2 * ENV_HALF + 1));
-        env[k - WM_K0] = (float)sqrt(env[k - WM_K0]);
+        if (k > WM_K0)
+            run += (double)pw[k + ENV_HALF] - pw[k - ENV_HALF - 1];
+        double m = run / (2 * ENV_HALF + 1);
+        env[k - WM_K0] = (float)sqrt(m > 0 ? m : 0);
         eenv += env[k - WM_K0];
     }
     /* bins capped at DEPTH_MAX give up their share (the energy is

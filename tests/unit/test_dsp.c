@@ -72,7 +72,15 @@ static void t_fft_bad(void)
 }
 
 /* Resample a sine, compare with the analytic sine at the output times. */
+static double rs_err_band(int fin, int fout, double f, size_t chunk, double pass);
+
 static double rs_err(int fin, int fout, double f, size_t chunk)
+{
+    return rs_err_band(fin, fout, f, chunk, 0.0);
+}
+
+/* Max error of a resampled tone against the ideal (pass > 0: band mode). */
+static double rs_err_band(int fin, int fout, double f, size_t chunk, double pass)
 {
     size_t n = (size_t)fin; /* 1 s */
     float *x = malloc(n * sizeof *x);
@@ -80,7 +88,8 @@ static double rs_err(int fin, int fout, double f, size_t chunk)
     float *y = malloc(on * sizeof *y);
     for (size_t i = 0; i < n; i++)
         x[i] = (float)sin(2 * PI * f * (double)i / fin);
-    dsp_resampler *r = dsp_resampler_new(fin, fout, chunk);
+    dsp_resampler *r = pass > 0 ? dsp_resampler_new_band(fin, fout, chunk, pass)
+                                 : dsp_resampler_new(fin, fout, chunk);
     if (!r)
         return 1e9;
     size_t got = 0;
@@ -137,6 +146,38 @@ static void t_resample(void)
             dsp_resampler_free(r);
         }
     }
+    /* band mode: clean below pass_hz, short filter */
+    CHECK(rs_err_band(44100, 16000, 3800, 1024, 3900) < 2e-3);
+    CHECK(rs_err_band(16000, 44100, 350, 512, 3900) < 2e-3);
+    CHECK(rs_err_band(16000, 48000, 3000, 512, 3900) < 2e-3);
+    CHECK(rs_err_band(8000, 16000, 2000, 100, 3000) < 2e-3);
+    CHECK(rs_err_band(16000, 16000, 1234, 33, 3900) < 1e-4);
+    {
+        dsp_resampler *a = dsp_resampler_new_band(44100, 16000, 64, 3900);
+        dsp_resampler *b = dsp_resampler_new(44100, 16000, 64);
+        CHECK(a && b && dsp_resampler_delay(a) * 2 < dsp_resampler_delay(b));
+        dsp_resampler_free(a);
+        dsp_resampler_free(b);
+    }
+    /* a 13 kHz tone (folds to 3 kHz at 16 kHz) stays out of the band */
+    {
+        static float x[44100], y[16100];
+        for (int i = 0; i < 44100; i++)
+            x[i] = (float)sin(2 * PI * 13000.0 * i / 44100);
+        dsp_resampler *r = dsp_resampler_new_band(44100, 16000, 44100, 3900);
+        CHECK(r != NULL);
+        if (r) {
+            CHECK_INT(dsp_resampler_push(r, x, 44100), 0);
+            size_t got = dsp_resampler_pull(r, y, 16100);
+            double m = 0;
+            for (size_t j = 200; j < got; j++)
+                m = fabs(y[j]) > m ? fabs(y[j]) : m;
+            CHECK(m < 1e-3);
+            dsp_resampler_free(r);
+        }
+    }
+    CHECK(dsp_resampler_new_band(16000, 8000, 10, 3500) == NULL); /* pass too high */
+    CHECK(dsp_resampler_new_band(16000, 8000, 10, 0) == NULL);
     CHECK(dsp_resampler_new(0, 16000, 10) == NULL);
     CHECK(dsp_resampler_new(16000, 16000, 0) == NULL);
     dsp_resampler_free(NULL);
