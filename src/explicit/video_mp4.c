@@ -30,6 +30,7 @@ typedef struct vid {
     int vidx;            /* input video stream */
     int vout;            /* its output stream */
     int map[VID_MAX_STREAMS];
+    int64_t packets[VID_MAX_STREAMS]; /* read per input stream */
     enum AVPixelFormat enc_fmt;
     vis_overlay ov;
     uint8_t yuv_fg[3], yuv_bg[3];
@@ -341,6 +342,8 @@ static int run(vid *v, const char *in_path, const char *tmp_path, const aim_visi
         if (rc < 0)
             return av_fail(d, AIM_ERR_CORRUPT, "read", rc);
         int si = v->pkt->stream_index;
+        if (si >= 0 && si < VID_MAX_STREAMS)
+            v->packets[si]++;
         if (si == v->vidx) {
             rc = decode_packet(v, v->pkt, d);
             av_packet_unref(v->pkt);
@@ -357,6 +360,15 @@ static int run(vid *v, const char *in_path, const char *tmp_path, const aim_visi
         } else {
             av_packet_unref(v->pkt);
         }
+    }
+    /* A cut file with the index first reads as a short one: the sample
+     * tables say how many packets there should have been. */
+    for (unsigned i = 0; i < v->ic->nb_streams; i++) {
+        int64_t want = v->ic->streams[i]->nb_frames;
+        if (want > 0 && v->packets[i] < want)
+            return diag_fail(d, AIM_ERR_TRUNCATED,
+                             "video: the file ends early (stream %u: %lld of %lld packets)", i,
+                             (long long)v->packets[i], (long long)want);
     }
     if ((rc = decode_packet(v, NULL, d)) != AIM_OK)
         return rc;

@@ -109,5 +109,8 @@ if "$VIS" --label "$T/cut.png" "$T/cut.png" 2>/dev/null; then bad "cut png accep
 expect_eq "cut png untouched" "$(md5sum < "$T/cut.png")" "$sum"
 head -c 20000 "$T/clip.mp4" > "$T/cut.mp4"
 if "$VIS" --label "$T/cut.mp4" "$T/cut-out.mp4" 2>/dev/null; then bad "cut mp4 accepted"; else ok "cut mp4 refused"; fi
+ffmpeg -nostdin -loglevel error -y -i "$T/clip.mp4" -c copy -movflags +faststart "$T/fast.mp4"
+head -c 30000 "$T/fast.mp4" > "$T/cut-fast.mp4" # index first, media cut
+if "$VIS" --label "$T/cut-fast.mp4" "$T/cut-out.mp4" 2>/dev/null; then bad "cut faststart mp4 accepted"; else ok "cut faststart mp4 refused"; fi
 expect_eq "no output or temp file left" "$(ls -A "$T" | grep -c -e cut-out -e '\.aimark-')" 0
 finish
