@@ -23,6 +23,7 @@ enum {
 int cmd_label(int argc, char **argv);
 int cmd_propagate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_wm(int argc, char **argv);
 

@@ -13,6 +13,7 @@ static const char HELP[] =
     "  label       write the implicit AIGC metadata label (generators)\n"
     "  propagate   add the platform's propagation fields (platforms)\n"
     "  check       read labels and classify: confirmed/possible/suspected/none\n"
+    "  eval        score a spoofing countermeasure on an ASVspoof protocol\n"
     "  detect      score speech for signs of synthesis (files or a live stream)\n"
     "  wm          audio watermark: keygen, embed, detect (files and live streams)\n"
     "  version     print the version\n"
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         return cmd_propagate(argc - 1, argv + 1);
     if (strcmp(c, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(c, "eval") == 0)
+        return cmd_eval(argc - 1, argv + 1);
     if (strcmp(c, "detect") == 0)
         return cmd_detect(argc - 1, argv + 1);
     if (strcmp(c, "wm") == 0)
