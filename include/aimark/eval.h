@@ -115,8 +115,9 @@ AIM_EXPORT void aim_eval_free(aim_eval *e);
  */
 AIM_EXPORT int aim_eval_add(aim_eval *e, double score, int spoof, const char *attack);
 
-/** Results. Thresholds are on the score axis; a trial is accepted as bona
- *  fide when its score >= threshold. */
+/** Results. The EER and minDCF thresholds are reported as the ASVspoof
+ *  package does: the operating point rejects (calls spoof) every trial
+ *  scoring at or below the threshold. */
 typedef struct aim_eval_metrics {
     size_t n_bonafide, n_spoof;
     double eer;           /**< equal error rate (mean of FRR and FAR at the closest point) */
