@@ -173,7 +173,7 @@ AIM_EXPORT int aim_audio_label_file(const char *in, const char *out,
 /* ---- detection --------------------------------------------------------------------- */
 
 typedef struct aim_audio_wm_opts {
-    double window_s; /**< analysis window for long files, 12..600 s; default 30.
+    double window_s; /**< analysis window for long files, 12..600 s; default 60.
                           Windows overlap by a quarter or more, so memory
                           and cost grow linearly with the file's length. */
 } aim_audio_wm_opts;

@@ -93,12 +93,14 @@ int aim_audio_reader_open(const char *path, aim_audio_reader **out, aim_audio_in
     aim_audio_reader *r = calloc(1, sizeof *r);
     if (!r)
         return AIM_ERR_NOMEM;
-    /* libsndfile for the formats it writes exactly; FFmpeg for MP4 and as
-     * the fallback for anything libsndfile does not recognise. */
+    /* libsndfile for the formats it writes exactly; FFmpeg for the rest
+     * and as the fallback for anything libsndfile does not recognise. */
     rc = AIM_ERR_UNKNOWN_FORMAT;
-    /* MP3 goes to FFmpeg too: libsndfile's mpg123 prints to stderr on
-     * damaged frames, and a library must not print. */
-    if (fmt != AIM_FORMAT_MP4 && fmt != AIM_FORMAT_MP3)
+    /* libsndfile only for WAV, FLAC and what the sniffer does not know:
+     * its mpg123 path prints to stderr on damaged MP3 frames (a library
+     * must not print), and 1.2.0 leaks on malformed Ogg Vorbis headers
+     * (found by fuzz_audio; corpus/audio/leak-sndfile-vorbis-header.ogg). */
+    if (fmt == AIM_FORMAT_WAV || fmt == AIM_FORMAT_FLAC || fmt == AIM_FORMAT_UNKNOWN)
         rc = sfr_open(r, path, d);
     if (rc == AIM_ERR_UNKNOWN_FORMAT) {
         if (d)

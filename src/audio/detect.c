@@ -11,7 +11,7 @@
 void aim_audio_wm_opts_init(aim_audio_wm_opts *o)
 {
     if (o)
-        o->window_s = 30.0;
+        o->window_s = 60.0;
 }
 
 /* Union of r's segments into acc (same payload), kept sorted. */
@@ -41,7 +41,26 @@ static void merge(aim_wm_result *acc, const aim_wm_result *r)
     acc->n_segments = m;
 }
 
-static int run_all(aim_wm_detector **det, size_t n_keys, aim_wm_result *results, aim_diag *d)
+/* Fold one window's result into the file's result for that key. */
+static void merge_result(aim_wm_result *acc, const aim_wm_result *r)
+{
+    if (!r->found) {
+        if (!acc->found && r->sync_score > acc->sync_score)
+            acc->sync_score = r->sync_score;
+        return;
+    }
+    if (!acc->found) {
+        *acc = *r;
+    } else if (r->payload == acc->payload) {
+        merge(acc, r);
+        if (r->sync_score > acc->sync_score)
+            acc->sync_score = r->sync_score;
+    }
+}
+
+/* Run every detector over the current window and merge its results,
+ * shifted by the window's start, into results. */
+static int run_window(aim_wm_detector **det, size_t n_keys, double t0, aim_wm_result *results, aim_diag *d)
 {
     for (size_t k = 0; k < n_keys; k++) {
         aim_wm_result r;
@@ -49,17 +68,11 @@ static int run_all(aim_wm_detector **det, size_t n_keys, aim_wm_result *results,
         int rc = aim_wm_detector_run(det[k], &r);
         if (rc)
             return diag_fail(d, rc, "wm: detector failed");
-        if (r.sync_score > results[k].sync_score && !results[k].found)
-            results[k].sync_score = r.sync_score;
-        if (!r.found)
-            continue;
-        if (!results[k].found) {
-            results[k] = r;
-        } else if (r.payload == results[k].payload) {
-            merge(&results[k], &r);
-            if (r.sync_score > results[k].sync_score)
-                results[k].sync_score = r.sync_score;
+        for (size_t i = 0; i < r.n_segments && i < AIM_WM_MAX_SEGMENTS; i++) {
+            r.segments[i].start_s += t0;
+            r.segments[i].end_s += t0;
         }
+        merge_result(&results[k], &r);
     }
     return AIM_OK;
 }
@@ -86,58 +99,91 @@ int aim_audio_wm_detect_file(const char *path, const aim_wm_key *keys, size_t n_
     if (rc)
         return rc;
     aim_wm_detector *det[MAX_KEYS] = {0};
-    float *buf = NULL;
-    if (info.sample_rate < AIM_WM_MIN_RATE || info.sample_rate > AIM_WM_MAX_RATE ||
-        info.channels > AIM_WM_MAX_CHANNELS) {
+    float *buf = NULL, *mono = NULL, *ring = NULL;
+    if (info.sample_rate < AIM_WM_MIN_RATE || info.sample_rate > AIM_WM_MAX_RATE) {
         rc = diag_fail(d, AIM_ERR_UNSUPPORTED, "wm: %d Hz is outside the watermark's %d-%d Hz",
                        info.sample_rate, AIM_WM_MIN_RATE, AIM_WM_MAX_RATE);
         goto out;
     }
+    /* Windows of `window` seconds overlapping by a quarter (at least 10 s
+     * so a mark that needs ~8 s is whole in one of them). The detectors
+     * are fed a mono downmix (they downmix anyway), so the overlap kept
+     * for re-feeding is one channel whatever the channel count. */
+    uint64_t rate = (uint64_t)info.sample_rate;
+    uint64_t win = (uint64_t)(window * (double)rate);
+    uint64_t ov = win / 4 > 10 * rate ? win / 4 : 10 * rate;
     aim_wm_detect_config cfg;
     aim_wm_detect_config_init(&cfg);
     cfg.sample_rate = info.sample_rate;
-    cfg.channels = info.channels;
-    cfg.max_seconds = window;
+    cfg.channels = 1;
+    cfg.max_seconds = window + 1.0 <= 600.0 ? window + 1.0 : 600.0;
     for (size_t k = 0; k < n_keys && rc == AIM_OK; k++)
         rc = aim_wm_detector_new(&cfg, &keys[k], &det[k]);
     if (rc) {
         rc = diag_fail(d, rc, "wm: cannot create a detector");
         goto out;
     }
-    buf = malloc((size_t)AUD_BLOCK * (size_t)info.channels * sizeof *buf);
-    if (!buf) {
+    size_t ch = (size_t)info.channels;
+    buf = malloc((size_t)AUD_BLOCK * ch * sizeof *buf);
+    mono = malloc((size_t)AUD_BLOCK * sizeof *mono);
+    ring = malloc((size_t)ov * sizeof *ring);
+    if (!buf || !mono || !ring) {
         rc = AIM_ERR_NOMEM;
         goto out;
     }
-    /* The detector keeps the last `window` seconds (dropping a quarter at
-     * a time); analysing every half window gives overlapping views, so a
-     * mark is never seen only across a window edge. */
-    uint64_t total = 0, since = 0;
-    uint64_t win = (uint64_t)(window * info.sample_rate), hop = win / 2;
+    uint64_t total = 0, start = 0, fed = 0; /* frames: decoded, window start, in window */
     for (;;) {
         size_t got = 0;
         if ((rc = aim_audio_reader_read(r, buf, AUD_BLOCK, &got, d)) != AIM_OK || got == 0)
             break;
-        for (size_t k = 0; k < n_keys && rc == AIM_OK; k++)
-            rc = aim_wm_detector_feed(det[k], buf, got);
-        if (rc)
-            break;
-        total += got;
-        since += got;
-        if (total >= win && since >= hop) {
-            if ((rc = run_all(det, n_keys, results, d)) != AIM_OK)
-                break;
-            since = 0;
+        for (size_t i = 0; i < got; i++) {
+            float s = 0;
+            for (size_t c = 0; c < ch; c++)
+                s += buf[i * ch + c];
+            mono[i] = s / (float)ch;
+        }
+        for (size_t i = 0; i < got;) {
+            size_t n = got - i;
+            if (n > win - fed)
+                n = (size_t)(win - fed);
+            for (size_t k = 0; k < n_keys && rc == AIM_OK; k++)
+                rc = aim_wm_detector_feed(det[k], mono + i, n);
+            for (size_t j = 0; j < n; j++)
+                ring[(total + j) % ov] = mono[i + j];
+            if (rc)
+                goto out;
+            total += n;
+            fed += n;
+            i += n;
+            if (fed < win)
+                continue;
+            if ((rc = run_window(det, n_keys, (double)start / (double)rate, results, d)) != AIM_OK)
+                goto out;
+            /* Next window: starts `ov` frames before the end of this one. */
+            start = total - ov;
+            for (size_t k = 0; k < n_keys; k++) {
+                aim_wm_detector_reset(det[k]);
+                size_t a = (size_t)(total % ov); /* oldest kept frame */
+                rc = aim_wm_detector_feed(det[k], ring + a, (size_t)ov - a);
+                if (rc == AIM_OK && a)
+                    rc = aim_wm_detector_feed(det[k], ring, a);
+                if (rc)
+                    goto out;
+            }
+            fed = ov;
         }
     }
-    if (rc == AIM_OK && (since > 0 || total < win))
-        rc = run_all(det, n_keys, results, d);
+    /* The last, partial window (unless it is only the overlap, already seen). */
+    if (rc == AIM_OK && (start == 0 || fed > ov))
+        rc = run_window(det, n_keys, (double)start / (double)rate, results, d);
     if (duration_s)
-        *duration_s = (double)total / info.sample_rate;
+        *duration_s = (double)total / (double)rate;
 out:
     for (size_t k = 0; k < n_keys; k++)
         aim_wm_detector_free(det[k]);
     free(buf);
+    free(mono);
+    free(ring);
     aim_audio_reader_free(r);
     return rc;
 }

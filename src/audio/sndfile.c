@@ -1,7 +1,7 @@
 /*
- * libsndfile back end: reads WAV/RF64, FLAC, Ogg Vorbis/Opus, MP3 (and the
- * other formats libsndfile knows); writes WAV and FLAC with an exact
- * sample format.
+ * libsndfile back end: reads WAV/RF64, FLAC and the other formats
+ * libsndfile knows that aimark does not sniff (AIFF, CAF, ...); writes WAV
+ * and FLAC with an exact sample format.
  */
 #include <sndfile.h>
 #include <stdlib.h>

@@ -428,6 +428,30 @@ static void t_label_and_detect(void)
     wo.window_s = 12;
     rc = aim_audio_wm_detect_file(tmp("out.wav"), &keys[1], 1, &wo, res, NULL, &d);
     CHECK(rc == AIM_OK && res[0].found && res[0].payload == o.payload);
+    /* 36 s: three+ windows of 12 s; the mark must be reported from the
+     * first second to the last (window edges and time offsets right). */
+    {
+        int r16 = 16000;
+        size_t n36 = (size_t)r16 * 36;
+        float *y = music(n36, r16, 1);
+        c.sample_rate = r16;
+        c.channels = 1;
+        CHECK_INT(write_file(tmp("long.wav"), &c, y, n36), AIM_OK);
+        free(y);
+        aim_audio_label_opts o2 = o;
+        o2.label = NULL;
+        CHECK_INT(aim_audio_label_file(tmp("long.wav"), tmp("long-m.wav"), &o2, &d), AIM_OK);
+        rc = aim_audio_wm_detect_file(tmp("long-m.wav"), &keys[1], 1, &wo, res, &dur, &d);
+        CHECK(rc == AIM_OK && res[0].found && res[0].payload == o.payload);
+        CHECK(fabs(dur - 36.0) < 1e-6);
+        CHECK(res[0].n_segments >= 1);
+        if (res[0].n_segments) {
+            if (!(res[0].segments[0].start_s < 1.0 && res[0].segments[res[0].n_segments - 1].end_s > 35.0))
+                fprintf(stderr, "  long: %zu segments %.2f..%.2f\n", res[0].n_segments, res[0].segments[0].start_s,
+                        res[0].segments[res[0].n_segments - 1].end_s);
+            CHECK(res[0].segments[0].start_s < 1.0 && res[0].segments[res[0].n_segments - 1].end_s > 35.0);
+        }
+    }
     wo.window_s = 5;
     CHECK_INT(aim_audio_wm_detect_file(tmp("out.wav"), &keys[1], 1, &wo, res, NULL, &d), AIM_ERR_INVALID_ARG);
 
