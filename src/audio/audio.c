@@ -96,11 +96,11 @@ int aim_audio_reader_open(const char *path, aim_audio_reader **out, aim_audio_in
     /* libsndfile for the formats it writes exactly; FFmpeg for the rest
      * and as the fallback for anything libsndfile does not recognise. */
     rc = AIM_ERR_UNKNOWN_FORMAT;
-    /* libsndfile only for WAV, FLAC and what the sniffer does not know:
-     * its mpg123 path prints to stderr on damaged MP3 frames (a library
+    /* libsndfile only for WAV and FLAC (everything else, AIFF/CAF
+     * included, goes to FFmpeg): its mpg123 path prints to stderr on damaged MP3 frames (a library
      * must not print), and 1.2.0 leaks on malformed Ogg Vorbis headers
      * (found by fuzz_audio; corpus/audio/crash-leak-sndfile-vorbis-header.ogg). */
-    if (fmt == AIM_FORMAT_WAV || fmt == AIM_FORMAT_FLAC || fmt == AIM_FORMAT_UNKNOWN)
+    if (fmt == AIM_FORMAT_WAV || fmt == AIM_FORMAT_FLAC)
         rc = sfr_open(r, path, d);
     if (rc == AIM_ERR_UNKNOWN_FORMAT) {
         if (d)

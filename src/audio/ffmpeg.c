@@ -65,7 +65,17 @@ int ffr_open(aim_audio_reader *r, const char *path, aim_diag *d)
         return AIM_ERR_NOMEM;
     r->backend = AUD_BACKEND_FFMPEG;
     r->impl = f;
-    int e = avformat_open_input(&f->fmt, path, NULL, NULL);
+    /* Audio demuxers only, local file only: a hostile playlist (HLS,
+     * concat) must not make FFmpeg open other files or the network, and
+     * image/video-only demuxers would run codecs (libjxl...) that print. */
+    AVDictionary *opt = NULL;
+    av_dict_set(&opt, "protocol_whitelist", "file", 0);
+    av_dict_set(&opt, "format_whitelist",
+                "wav,w64,rf64,mp3,ogg,flac,mov,aac,aiff,caf,matroska,au,voc,amr,ac3,eac3,dts,wv,ape,"
+                "tta,mpc,mpc8,asf,xwma,loas,dsf,ircam,nistsphere,sox,s337m",
+                0);
+    int e = avformat_open_input(&f->fmt, path, NULL, &opt);
+    av_dict_free(&opt);
     if (e < 0) {
         if (e == AVERROR(ENOENT) || e == AVERROR(EACCES) || e == AVERROR(EISDIR))
             return diag_fail(d, AIM_ERR_IO, "audio: cannot open %s: %s", path, averr(e, eb, sizeof eb));

@@ -1,7 +1,6 @@
 /*
- * libsndfile back end: reads WAV/RF64, FLAC and the other formats
- * libsndfile knows that aimark does not sniff (AIFF, CAF, ...); writes WAV
- * and FLAC with an exact sample format.
+ * libsndfile back end: reads and writes WAV/RF64 and FLAC with an exact
+ * sample format.
  */
 #include <sndfile.h>
 #include <stdlib.h>
@@ -84,6 +83,14 @@ int sfr_open(aim_audio_reader *r, const char *path, aim_diag *d)
         if (e == SF_ERR_SYSTEM)
             return diag_fail(d, AIM_ERR_IO, "audio: cannot open %s", path);
         return AIM_ERR_UNKNOWN_FORMAT; /* let FFmpeg try */
+    }
+    int major = si.format & SF_FORMAT_TYPEMASK, sub = si.format & SF_FORMAT_SUBMASK;
+    if (major == SF_FORMAT_MPEG || sub == SF_FORMAT_MPEG_LAYER_I || sub == SF_FORMAT_MPEG_LAYER_II ||
+        sub == SF_FORMAT_MPEG_LAYER_III) {
+        /* MPEG in a WAV: libsndfile would decode it with mpg123, which
+         * prints on damaged frames; FFmpeg decodes it quietly. */
+        sf_close(sf);
+        return AIM_ERR_UNKNOWN_FORMAT;
     }
     r->backend = AUD_BACKEND_SNDFILE;
     r->impl = sf;
