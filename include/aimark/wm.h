@@ -49,7 +49,7 @@ typedef struct aim_wm_embed_config {
     int sample_rate;  /**< Hz, AIM_WM_MIN_RATE..AIM_WM_MAX_RATE; default 44100 */
     int channels;     /**< 1..AIM_WM_MAX_CHANNELS, interleaved; default 1 */
     float target_snr_db; /**< mark-to-host ratio aimed at per frame, 20..60
-                              dB; default 31 (the mark is also capped at a
+                              dB; default 30 (the mark is also capped at a
                               fixed depth relative to the host's own band
                               energy, so quiet or band-poor frames get
                               less). */

@@ -40,41 +40,57 @@
  * K = 7, rate 1/3 (polynomials 133, 171, 165 octal), 6 tail bits: 354 coded
  * bits, soft-decision Viterbi.
  *
- * Detection (blind). The clip is resampled to 16 kHz and analysed at 4
- * frame-grid offsets (0, 128, 256, 384 samples; a misalignment of at most
- * 64 samples = 1/16 frame barely changes magnitudes). Features are log
- * magnitudes (floored 40 dB under the band mean, so empty bins after a
- * lowpass or a codec add nothing); per bin, the change against the two
- * neighbouring frames (removes the host's steady spectrum), minus the
- * band-wide mean change (loudness, syllable envelope), clipped at 1
- * neper; per frame and group r = sum c(k) h(k) (gain and polarity do not
- * change it). Each frame is scaled by its own spread over the groups (a
- * frame where the host moves fast counts less), each group normalised
- * and clipped at 3 sigma. For each offset and each of the 236 possible
- * period phases, soft coded bits are sums of their cells; the phases are
- * ranked by sync correlation plus the coherent energy of the soft bits,
- * and the best 8 candidates are Viterbi-decoded. A candidate is accepted
- * only if its check matches.
+ * Detection (blind). The clip is resampled to 16 kHz and one log-magnitude
+ * spectrogram is computed at hop 128 (a quarter slot), bins 17-245 (the
+ * band plus room for frequency scaling), floored 40 dB under the band
+ * mean. Every hypothesis reads it: a speed factor a (35 values, 0.949 to
+ * 1.051 in 0.3 % steps; speed change by resampling scales time by 1/a and
+ * frequency by a) and a grid offset (0, 128, 256, 384): original frame j
+ * is the fine frame nearest (off + 512 j) / a, original bin k is read at
+ * k a by linear interpolation of log magnitudes. Features per frame: per
+ * bin the change against the two neighbouring frames (removes the host's
+ * steady spectrum), minus the band-wide mean change (loudness, syllable
+ * envelope), clipped at 1 neper; per group r = sum c(k) h(k) (gain and
+ * polarity do not change it). Each frame is scaled by its own spread over
+ * the groups, each group normalised and clipped at 3 sigma. For each
+ * hypothesis the period phases are ranked by sync correlation plus the
+ * coherent energy of the soft bits (all 236 at a = 1; the 6 best by sync
+ * alone otherwise). A wrong scale drifts by its error times the clip
+ * length, so scaled hypotheses are searched in windows of 320 slots
+ * (10.2 s; cost linear in the length); at a = 1 the whole clip is also
+ * searched at once. The best 8 candidates are Viterbi-decoded, scaled
+ * ones also at +-1/3 of the step (24 decodes at most); a candidate is
+ * accepted only if its check matches.
  *
  * False positives. On unmarked audio (or with the wrong key) the decoded
  * 112-bit word is in effect random, so one decode passes the 48-bit check
- * with probability 2^-48 = 3.6e-15 per attempt; a detector run makes at
- * most 8 attempts: < 2.9e-14 per run (per analysed window). The check mask
+ * with probability 2^-48 = 3.6e-15; a detector run makes at most 24
+ * decodes: < 8.6e-14 per run (per analysed window). The check mask
  * depends on the key, so another key's mark is not accepted either.
+ *
+ * Presence (aim_wm_detector_presence). T = sum(sym z) / sqrt(sum z^2) over
+ * the cells whose symbols are known (sync; all cells when the payload is
+ * given), maximised over H = scales x offsets x phases x windows of at
+ * most one period (no cell repeats). For audio not marked with this key,
+ * the key's signs are fair coins independent of the audio, so Hoeffding
+ * gives P(T >= x) <= exp(-x^2/2) per hypothesis and the union bound
+ * pfa <= H exp(-x^2/2); present when that is <= max_pfa (1e-12).
  *
  * Localisation. Once decoded, the expected symbol of every cell is known;
  * per frame the match sum(s * r) over the 16 groups is averaged over ~1 s
- * (31 frames) and the frames whose window is above threshold form the
- * reported segments.
+ * (31 frames) at the decoded scale and offset, and the frames whose
+ * window is above threshold form the reported segments.
  *
  * Streaming. The embedder keeps its state in the handle (resampler
  * history, analysis frame, overlap-add accumulator, host delay line); any
  * block size, bounded latency about one frame plus the resampler filters
- * (~66 ms at 44.1 kHz). The detector keeps up to max_seconds of 16 kHz
- * audio and can be run again as more is fed.
+ * (~66 ms at 44.1 kHz). Both resamplers only keep 0-3.9 kHz clean (the
+ * mark's band), so their filters are short. The detector keeps up to
+ * max_seconds of 16 kHz audio and can be run again as more is fed.
  *
- * Not (yet) handled: speed changes beyond ~0.2 %, tempo and pitch changes
- * (the grid and the bins move); see docs/WATERMARK.md.
+ * Not handled: tempo change with pitch kept and pitch shift (time and
+ * frequency move independently; a 2-D search would be needed), speed
+ * changes beyond +-5 %; see docs/WATERMARK.md.
  */
 #include <string.h>
 
