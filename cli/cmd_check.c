@@ -163,7 +163,9 @@ static void check_one(void *vctx, job *j)
             sb_puts(&sb, ",\"raw\":");
             sb_json_str(&sb, raw);
         }
-        if (wm_tried) {
+        if (ctx->keys.n && !wm_tried) {
+            sb_puts(&sb, ",\"watermark\":null"); /* not audio: not searched */
+        } else if (wm_tried) {
             sb_puts(&sb, ",\"watermark\":{");
             if (wm_err[0]) {
                 sb_puts(&sb, "\"found\":false,\"error\":");

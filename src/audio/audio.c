@@ -102,7 +102,7 @@ int aim_audio_reader_open(const char *path, aim_audio_reader **out, aim_audio_in
      * (found by fuzz_audio; corpus/audio/crash-leak-sndfile-vorbis-header.ogg). */
     if (fmt == AIM_FORMAT_WAV || fmt == AIM_FORMAT_FLAC)
         rc = sfr_open(r, path, d);
-    if (rc == AIM_ERR_UNKNOWN_FORMAT) {
+    if (rc == AIM_ERR_UNKNOWN_FORMAT || rc == AUD_TRY_FFMPEG) {
         if (d)
             d->message[0] = 0;
         aud_tags_clear(&r->tags);

@@ -47,8 +47,9 @@ struct aim_audio_writer {
 /* Frames per internal block (reader/writer/chain scratch buffers). */
 #define AUD_BLOCK 4096
 
-/* libsndfile back end. open: 0 ok, else an aim_err (the caller may fall
- * back to FFmpeg on AIM_ERR_UNKNOWN_FORMAT). */
+/* libsndfile back end. open: 0 ok, AUD_TRY_FFMPEG for a stream it should
+ * not decode itself, else an aim_err. */
+#define AUD_TRY_FFMPEG 1
 int sfr_open(aim_audio_reader *r, const char *path, aim_diag *d);
 int sfr_read(aim_audio_reader *r, float *buf, size_t cap, size_t *got, aim_diag *d);
 void sfr_close(aim_audio_reader *r);

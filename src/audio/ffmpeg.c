@@ -42,7 +42,7 @@ typedef struct ffr {
     SwrContext *swr;
     AVPacket *pkt;
     AVFrame *frm;
-    int stream, ch, rate;
+    int stream, ch, rate, in_fmt;
     float *pend;
     size_t pend_cap, pend_n, pend_pos; /* frames */
     int draining, done, bad;
@@ -147,8 +147,8 @@ int ffr_open(aim_audio_reader *r, const char *path, aim_diag *d)
 static int convert(ffr *f, aim_diag *d)
 {
     AVFrame *fr = f->frm;
-    if (fr->ch_layout.nb_channels != f->ch || fr->sample_rate != f->rate)
-        return diag_fail(d, AIM_ERR_UNSUPPORTED, "audio: channel count or rate changes mid-stream");
+    if (fr->ch_layout.nb_channels != f->ch || fr->sample_rate != f->rate || (f->swr && fr->format != f->in_fmt))
+        return diag_fail(d, AIM_ERR_UNSUPPORTED, "audio: channel count, rate or sample format changes mid-stream");
     if (fr->nb_samples < 0 || fr->nb_samples > FF_MAX_FRAME)
         return diag_fail(d, AIM_ERR_LIMIT, "audio: decoded frame of %d samples", fr->nb_samples);
     if (!f->swr) {
@@ -159,6 +159,7 @@ static int convert(ffr *f, aim_diag *d)
         av_channel_layout_uninit(&out);
         if (e < 0 || swr_init(f->swr) < 0)
             return diag_fail(d, AIM_ERR_UNSUPPORTED, "audio: cannot convert the decoded samples");
+        f->in_fmt = fr->format;
     }
     int want = swr_get_out_samples(f->swr, fr->nb_samples);
     if (want < 0 || want > 2 * FF_MAX_FRAME)

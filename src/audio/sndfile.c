@@ -82,7 +82,9 @@ int sfr_open(aim_audio_reader *r, const char *path, aim_diag *d)
         int e = sf_error(NULL);
         if (e == SF_ERR_SYSTEM)
             return diag_fail(d, AIM_ERR_IO, "audio: cannot open %s", path);
-        return AIM_ERR_UNKNOWN_FORMAT; /* let FFmpeg try */
+        /* Not handed to FFmpeg: its WAV demuxer trusts chunk sizes (a
+         * LIST chunk claiming 2 GiB made it allocate 1.6 GB; fuzz_audio). */
+        return diag_fail(d, AIM_ERR_CORRUPT, "audio: %s", sf_strerror(NULL));
     }
     int major = si.format & SF_FORMAT_TYPEMASK, sub = si.format & SF_FORMAT_SUBMASK;
     if (major == SF_FORMAT_MPEG || sub == SF_FORMAT_MPEG_LAYER_I || sub == SF_FORMAT_MPEG_LAYER_II ||
@@ -90,7 +92,7 @@ int sfr_open(aim_audio_reader *r, const char *path, aim_diag *d)
         /* MPEG in a WAV: libsndfile would decode it with mpg123, which
          * prints on damaged frames; FFmpeg decodes it quietly. */
         sf_close(sf);
-        return AIM_ERR_UNKNOWN_FORMAT;
+        return AUD_TRY_FFMPEG;
     }
     r->backend = AUD_BACKEND_SNDFILE;
     r->impl = sf;
