@@ -25,7 +25,7 @@ static const char EVAL_HELP[] =
     "format ('SPEAKER FILE_ID - ATTACK bonafide|spoof'; ASVspoof 2021 and 5\n"
     "layouts are read too): EER, minDCF (ASVspoof 5 costs: Pspoof 0.05,\n"
     "Cmiss 1, Cfa 10), actDCF and Cllr for calibrated scores, the threshold\n"
-    "for 1%% false alarms on bona fide speech, and a per-attack breakdown.\n"
+    "for 1% false alarms on bona fide speech, and a per-attack breakdown.\n"
     "\n"
     "  --protocol FILE     the trial list\n"
     "  --scores FILE       precomputed scores, 'FILE_ID score' lines; higher =\n"
@@ -42,8 +42,11 @@ static const char EVAL_HELP[] =
     "  --det FILE          write the DET curve (pooled and per attack) as SVG\n"
     "\n"
     "Trials without a score or an audio file, and clips in which the detector\n"
-    "finds no voiced window, are left out and counted as \"missing\". Exit status: 0 done, 2 usage error, 3 unreadable input or\n"
-    "too few trials to evaluate.\n";
+    "finds no voiced window, are left out and counted as \"missing\".\n"
+    "Metrics and the corpus: docs/EVALUATION.md.\n"
+    "\n"
+    "Exit status: 0 done, 2 usage error, 3 unreadable input or too few\n"
+    "trials to evaluate.\n";
 
 #define MAX_INPUT_BYTES (1024u * 1024u * 1024u)
 

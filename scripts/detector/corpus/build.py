@@ -260,6 +260,29 @@ def augment_job(job):
         return fid, kind, False
 
 
+def augment_batch(job):
+    """All clips of one (codec, bucket) group through one codec run. The groups
+    are fixed by the plan (bucket = first hash digit of the clip id), so a
+    resumed build redoes whole groups and gets the same bytes."""
+    kind, fids, out = job
+    dsts = [os.path.join(out, "wav", "%s_%s.wav" % (f, kind)) for f in fids]
+    if all(os.path.exists(d) for d in dsts):
+        return [(f, kind, True) for f in fids]
+    try:
+        xs = [chain.load(os.path.join(out, "wav", f + ".wav"))[0] for f in fids]
+        ys = chain.codec_batch(xs, kind)
+    except Exception as e:
+        print("corpus: augment batch %s (%d clips): %s" % (kind, len(fids), e), file=sys.stderr)
+        return [(f, kind, False) for f in fids]
+    res = []
+    for f, d, y in zip(fids, dsts, ys):
+        y = chain.finish_aug(y) if y is not None else None
+        if y is not None:
+            chain.write_wav(d, y)
+        res.append((f, kind, y is not None))
+    return res
+
+
 def wav_seconds(path):
     # 16-bit mono 16 kHz with a 44-byte header (written by chain.write_wav)
     return max(0, os.path.getsize(path) - 44) / 2 / chain.SR
@@ -271,9 +294,22 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--raw", help="raw TTS cache folder (default OUT/raw)")
     a = ap.parse_args()
     out = a.out
-    rawdir = os.path.join(out, "raw")
+    rawdir = a.raw or os.path.join(out, "raw")
+    vfile = os.path.join(out, "chain_version.txt")
+    if os.path.exists(vfile) and open(vfile).read().strip() != str(chain.CHAIN_VERSION):
+        sys.exit("corpus: %s holds clips of chain version %s, this is version %d: build into a "
+                 "new folder (the raw TTS cache can be reused with --raw)"
+                 % (out, open(vfile).read().strip(), chain.CHAIN_VERSION))
+    if not os.path.exists(vfile) and os.path.isdir(os.path.join(out, "wav")) and \
+            os.listdir(os.path.join(out, "wav")):
+        sys.exit("corpus: %s/wav holds clips of an older chain version: build into a new folder"
+                 % out)
+    os.makedirs(out, exist_ok=True)
+    with open(vfile, "w") as f:
+        f.write("%d\n" % chain.CHAIN_VERSION)
     os.makedirs(rawdir, exist_ok=True)
     os.makedirs(os.path.join(out, "wav"), exist_ok=True)
     t0 = time.time()
@@ -305,7 +341,15 @@ def main():
                 if c.fid in ok:
                     k = chain.AUGS[rng_for("aug", c.fid).integers(len(chain.AUGS))]
                     aug.append((c.fid, k, out))
-        ares = pool.map(augment_job, aug, chunksize=8)
+        noise = [j for j in aug if j[1] == "noise"]
+        groups = collections.defaultdict(list)
+        for fid, k, _ in aug:
+            if k != "noise":
+                groups[(k, fid.split("_")[2][0])].append(fid)
+        batches = [(k, sorted(f), out) for (k, _), f in sorted(groups.items())]
+        ares = pool.map(augment_job, noise, chunksize=8)
+        for r in pool.imap_unordered(augment_batch, batches):
+            ares += r
         print("corpus: %d augmented copies (%.0f s)" % (sum(1 for r in ares if r[2]), time.time() - t0),
               flush=True)
     augok = {(f, k) for f, k, good in ares if good}

@@ -5,9 +5,12 @@ Why each step: the reference experiment found that sample rate/bandwidth is a
 shortcut (asterisk is 8 kHz only), and ASVspoof 2019 showed that leading and
 trailing silence and level are shortcuts too. So: everything is decoded,
 mixed to mono, resampled to 16 kHz, passed through an 8 kHz-rate bottleneck
-(band 70-3800 Hz), trimmed, level-normalised, given the same faint noise floor
-(digital-zero pauses in TTS would otherwise give spoofs away) and written as
-16-bit mono WAV at 16 kHz.
+(band 70-3800 Hz), trimmed, level-normalised, raised to a common noise floor (digital-zero
+pauses in TTS, or a studio's quiet floor, would otherwise tell the classes
+apart) and written as 16-bit mono WAV at 16 kHz.
+
+CHAIN_VERSION changes whenever the output of the chain changes; the builder
+refuses to mix clips of two versions in one folder.
 """
 import hashlib
 import os
@@ -23,7 +26,9 @@ BAND_LO = 70.0     # Hz, high-pass: removes DC and rumble differences
 BAND_HI = 3800.0   # Hz, low-pass: the 8 kHz-rate bottleneck (telephone band)
 TARGET_DBFS = -26.0  # active-speech RMS level
 PEAK_DBFS = -1.0
-FLOOR_DBFS = -72.0   # common white noise floor added to every clip
+CHAIN_VERSION = 2
+FLOOR_DBFS = -60.0   # every clip's quiet frames are raised to at least this level
+FLOOR_PCT = 10       # "quiet frames": the 10th percentile of 10 ms frame levels
 TRIM_DB = 40.0       # frames quieter than (loudest frame - TRIM_DB) are silence
 PAD_S = 0.05         # keep this much around the active region
 MIN_S = 0.25         # clips shorter than this after trimming are dropped
@@ -109,9 +114,23 @@ def common_chain(x, sr, key):
     if len(x) < MIN_S * SR:
         return None
     x = normalise(x)
+    return raise_floor(x, key)
+
+
+def raise_floor(x, key):
+    """Add band-limited white noise so that the quiet frames sit at FLOOR_DBFS at
+    least: TTS (digital silence) and clean studio prompts get the same floor as
+    noisier recordings, so the floor level stops being a class cue (v1 used a
+    fixed -72 dBFS floor: a floor-level threshold alone gave 32 % EER on train)."""
+    floor = np.percentile(frame_db(x), FLOOR_PCT)
+    want = 10 ** (FLOOR_DBFS / 10)
+    have = 10 ** (floor / 10)
+    if have >= want:
+        return x
     rng = np.random.default_rng(seed_of("floor", key))
-    x = x + rng.standard_normal(len(x)) * 10 ** (FLOOR_DBFS / 20)
-    return x
+    n = bandlimit(rng.standard_normal(len(x)))
+    n *= np.sqrt((want - have) / (np.mean(n ** 2) + 1e-20))
+    return x + n
 
 
 def write_wav(path, x):
@@ -151,6 +170,44 @@ def codec_roundtrip(x, codec):
     return np.frombuffer(r.stdout, dtype="<f4").astype(np.float64)
 
 
+def codec_batch(clips, codec, gap_s=0.5):
+    """Round-trip many clips through one encoder and decoder run (process start
+    dominated the per-clip cost): clips are joined with silent gaps, the decoded
+    stream is re-aligned to the input by cross-correlation (codec delay) and cut
+    at the same offsets. Codec state cannot leak across the 0.5 s gaps."""
+    gap = np.zeros(int(gap_s * SR))
+    parts, offs, pos = [], [], len(gap)
+    parts.append(gap)
+    for x in clips:
+        offs.append((pos, len(x)))
+        parts += [x, gap]
+        pos += len(x) + len(gap)
+    joined = np.concatenate(parts)
+    y = codec_roundtrip(joined, codec)
+    # delay: the lag (0..4000 samples either way) maximising the correlation
+    m = min(len(joined), len(y), 30 * SR)
+    a, b = joined[:m], y[:m]
+    nfft = 1 << int(np.ceil(np.log2(2 * m)))
+    xc = np.fft.irfft(np.fft.rfft(b, nfft) * np.conj(np.fft.rfft(a, nfft)), nfft)
+    lags = np.concatenate([np.arange(0, 4001), np.arange(-4000, 0)])
+    lag = int(lags[np.argmax(xc[lags])])
+    out = []
+    for o, n in offs:
+        s0 = o + lag
+        seg = y[max(0, s0):max(0, s0 + n)]
+        out.append(seg if len(seg) == n else None)
+    return out
+
+
+def finish_aug(y):
+    """An augmented signal back into corpus form (None when too short)."""
+    y = bandlimit(y)
+    y = trim(y)
+    if len(y) < MIN_S * SR:
+        return None
+    return normalise(y)
+
+
 def add_noise(x, key):
     """White or brown-ish noise at 5-20 dB SNR (seeded by the clip id)."""
     rng = np.random.default_rng(seed_of("noise", key))
@@ -171,8 +228,4 @@ def augment(x, kind, key):
         y = add_noise(x, key)
     else:
         y = codec_roundtrip(x, kind)
-    y = bandlimit(y)
-    y = trim(y)
-    if len(y) < MIN_S * SR:
-        return None
-    return normalise(y)
+    return finish_aug(y)
