@@ -27,6 +27,9 @@
 #define REFINE 3                /* decodes per candidate: scale, +-1/3 step */
 #define LOC_HALF 15       /* localisation window: 31 frames, ~1 s */
 #define LOC_THRESHOLD 3.0 /* z of the windowed match */
+#define LOC_GAP_S 1.0     /* shorter gaps between marked ranges are closed */
+#define LOC_REFINE 4      /* whole-clip scale refinement: +-4 steps of ... */
+#define LOC_REFINE_STEP 0.0003 /* ... 0.03 % */
 
 struct aim_wm_detector {
     int rate, ch;
@@ -445,14 +448,52 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
         res->found = 1;
         res->payload = payload;
         res->sync_score = h.score;
+        int8_t coded[WM_CODED];
+        wm_encode(l, payload, coded);
+        size_t s = (size_t)(((long)h.s - (long)(h.j0 % WM_PERIOD) + WM_PERIOD) % WM_PERIOD);
+        if (h.n < nall * 9 / 10 && a != 1.0) {
+            /* decoded from one window: a scale error of a grid fraction
+             * drifts over the whole clip, so refine scale, offset and
+             * phase on the whole clip with the now known symbols */
+            double tc = ((double)off + (double)(h.j0 + h.n / 2) * WM_HOP) / a; /* clip time */
+            long tphase = ((long)h.s + (long)(h.n / 2)) % WM_PERIOD; /* its slot */
+            double bq = -1e30, ba = a;
+            size_t boff = off, bs = s;
+            for (int da = -LOC_REFINE; da <= LOC_REFINE; da++)
+                for (size_t oi = 0; oi < OFFSETS; oi++) {
+                    double a2 = a + da * LOC_REFINE_STEP;
+                    size_t off2 = oi * FHOP;
+                    size_t n2 = frames_fit(a2, off2, 0, d->max_frames, nf);
+                    if (n2 < 2 * WM_GROUPS)
+                        continue;
+                    long jc = lround((tc * a2 - (double)off2) / WM_HOP);
+                    features(d, a2, off2, 0, n2, z);
+                    for (long ds = -1; ds <= 1; ds++) {
+                        size_t s2 = (size_t)(((tphase - jc + ds) % WM_PERIOD + WM_PERIOD) %
+                                             WM_PERIOD);
+                        double q = 0;
+                        for (size_t j = 0; j < n2; j++) {
+                            size_t t = (j + s2) % WM_PERIOD;
+                            for (size_t g = 0; g < WM_GROUPS; g++)
+                                q += wm_symbol(l, coded, t, g) * z[j * WM_GROUPS + g];
+                        }
+                        if (q > bq) {
+                            bq = q;
+                            ba = a2;
+                            boff = off2;
+                            bs = s2;
+                        }
+                    }
+                }
+            a = ba;
+            off = boff;
+            s = bs;
+        }
         res->speed = a;
         /* localisation over the whole clip: per-frame match with the now
          * known symbols, at the decoded scale, offset and phase */
         size_t nfr = frames_fit(a, off, 0, d->max_frames, nf);
-        size_t s = (size_t)(((long)h.s - (long)(h.j0 % WM_PERIOD) + WM_PERIOD) % WM_PERIOD);
         features(d, a, off, 0, nfr, z);
-        int8_t coded[WM_CODED];
-        wm_encode(l, payload, coded);
         for (size_t j = 0; j < nfr; j++) {
             size_t t = (j + s) % WM_PERIOD;
             double q = 0;
@@ -488,6 +529,16 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
                 in_seg = 0;
             }
         }
+        /* gaps under 1 s (speech pauses carry almost no mark) are closed:
+         * the resolution asked for is 1 s */
+        size_t m = 0;
+        for (size_t i = 0; i < res->n_segments; i++) {
+            if (m && res->segments[i].start_s - res->segments[m - 1].end_s < LOC_GAP_S)
+                res->segments[m - 1].end_s = res->segments[i].end_s;
+            else
+                res->segments[m++] = res->segments[i];
+        }
+        res->n_segments = m;
         break;
     }
     return AIM_OK;

@@ -378,6 +378,24 @@ static void t_speed_change(void)
             CHECK(fabs(r.speed - 16000.0 / outr[k]) < 0.0025);
             free(z);
         }
+        /* the whole 25 s stream at speed 1.04: decoded from one 10 s window,
+         * the speed is then refined on the whole clip and the marked range
+         * covers it (a grid-step error would drift by ~2 slots) */
+        size_t m;
+        float *z = resample(y, n, rate, 15385, &m);
+        aim_wm_result r = detect(z, m, rate, 1, &key);
+        check_found(&r, sig ? "music speed 25 s" : "speech speed 25 s");
+        CHECK(fabs(r.speed - 16000.0 / 15385) < 0.0008);
+        CHECK(r.n_segments >= 1);
+        if (r.n_segments >= 1) {
+            double cover = 0;
+            for (size_t i = 0; i < r.n_segments; i++)
+                cover += r.segments[i].end_s - r.segments[i].start_s;
+            fprintf(stderr, "  speed 1.04, 25 s: %.4f, %zu segment(s), %.1f of %.1f s\n",
+                    r.speed, r.n_segments, cover, (double)m / rate);
+            CHECK(cover > 0.85 * (double)m / rate);
+        }
+        free(z);
         free(x);
         free(y);
     }
