@@ -79,7 +79,9 @@
  * Localisation. Once decoded, the expected symbol of every cell is known;
  * per frame the match sum(s * r) over the 16 groups is averaged over ~1 s
  * (31 frames) at the decoded scale and offset, and the frames whose
- * window is above threshold form the reported segments.
+ * window is above threshold form the reported segments (gaps under 1 s
+ * closed). A payload decoded from one window of a longer scaled clip has
+ * its scale, offset and phase refined on the whole clip first.
  *
  * Streaming. The embedder keeps its state in the handle (resampler
  * history, analysis frame, overlap-add accumulator, host delay line); any
