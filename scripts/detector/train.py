@@ -390,7 +390,10 @@ def main():
     for s, rows in P.items():
         if rows:
             log("features: %s" % s)
-            F[s] = features(a.corpus, rows, os.path.join(a.work, "feats_%s.npz" % s))
+            # the cache is keyed by the protocol's content: a grown corpus is re-read
+            import hashlib
+            key = hashlib.sha1("".join(r[1] for r in rows).encode()).hexdigest()[:12]
+            F[s] = features(a.corpus, rows, os.path.join(a.work, "feats_%s_%s.npz" % (s, key)))
     lab = {s: [r[3] for r in P[s]] for s in P}
     t0 = time.time()
     gm = train_gmm(F["train"][0], F["train"][1], lab["train"], a.gmm_comp, a.seed)
