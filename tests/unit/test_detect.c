@@ -440,5 +440,38 @@ static void t_misuse_and_edges(void)
     aim_detect_model_free(m);
 }
 
+/* A long push: the queue keeps the latest 1024 windows, the result counts
+ * them all, and the windows are in order. */
+static void t_queue_overflow(void)
+{
+    aim_detect_model *m = NULL;
+    CHECK_INT(aim_detect_model_default(&m), AIM_OK);
+    size_t n;
+    float *x = signal(16000, 1, 540.0, &n); /* 540 s: 1077 full windows */
+    aim_detector *d = NULL;
+    CHECK_INT(aim_detector_new(m, NULL, &d), AIM_OK);
+    CHECK_INT(aim_detector_push(d, x, 0), AIM_OK);
+    CHECK_INT(aim_detector_push(d, x, n), AIM_OK);
+    CHECK_INT(aim_detector_finish(d), AIM_OK);
+    aim_detect_result r;
+    aim_detector_result(d, &r);
+    CHECK_INT(r.n_windows, 1077);
+    aim_detect_window w;
+    size_t got = 0;
+    double prev = -1, first = 0;
+    while (aim_detector_next_window(d, &w)) {
+        if (!got)
+            first = w.start_s;
+        CHECK(w.start_s > prev);
+        prev = w.start_s;
+        got++;
+    }
+    CHECK_INT(got, 1024);
+    CHECK(fabs(first - 53 * 0.5) < 1e-9); /* the 53 oldest were dropped */
+    aim_detector_free(d);
+    free(x);
+    aim_detect_model_free(m);
+}
+
 TEST_MAIN(t_default_and_files, t_corrupt, t_parity_nn, t_parity_gmm, t_stream_equals_file,
-          t_calibration_threshold, t_misuse_and_edges)
+          t_calibration_threshold, t_misuse_and_edges, t_queue_overflow)
