@@ -52,22 +52,22 @@ echo "corpus: $files files, $bytes MiB, formats: $(ls "$work/samples" | sed 's/.
 # warm the page cache for both tools alike
 cat "$work"/corpus/*/* > /dev/null
 
-t0=$(now); "$aimark" check --json "$work/corpus" > "$work/aimark.jsonl" || true; t1=$(now)
+t0=$(now); "$aimark" check --meta-only --json "$work/corpus" > "$work/aimark.jsonl" || true; t1=$(now)
 a_time=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
-t0=$(now); "$aimark" check --json -j 1 "$work/corpus" > /dev/null || true; t1=$(now)
+t0=$(now); "$aimark" check --meta-only --json -j 1 "$work/corpus" > /dev/null || true; t1=$(now)
 a1_time=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
 t0=$(now); "$exiftool" -config "$cfg" -q -q -j -r -fast -XMP-TC260:AIGC -AIGC -Aigc "$work/corpus" > "$work/exiftool.json" || true; t1=$(now)
 e_time=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
 a_labels=$(grep -c '"class":"confirmed"' "$work/aimark.jsonl" || true)
 e_labels=$(grep -c '"Label' "$work/exiftool.json" || true)
-a_rss=$(rss "$aimark" check --json "$work/corpus")
+a_rss=$(rss "$aimark" check --meta-only --json "$work/corpus")
 e_rss=$(rss "$exiftool" -config "$cfg" -q -q -j -r -fast -XMP-TC260:AIGC -AIGC -Aigc "$work/corpus")
 
 echo
 echo "## check: files per second (wall), $files files"
 printf '| tool | time s | files/s | labels found | max RSS MiB |\n|---|---|---|---|---|\n'
-printf '| aimark check --json (all cores) | %.3f | %s | %s | %s |\n' "$a_time" "$(rate "$files" "$a_time")" "$a_labels" "$a_rss"
-printf '| aimark check --json -j 1 | %.3f | %s | | |\n' "$a1_time" "$(rate "$files" "$a1_time")"
+printf '| aimark check --meta-only --json (all cores) | %.3f | %s | %s | %s |\n' "$a_time" "$(rate "$files" "$a_time")" "$a_labels" "$a_rss"
+printf '| aimark check --meta-only --json -j 1 | %.3f | %s | | |\n' "$a1_time" "$(rate "$files" "$a1_time")"
 printf '| exiftool -j -r -fast (batch, 1 process) | %.3f | %s | %s | %s |\n' "$e_time" "$(rate "$files" "$e_time")" "$e_labels" "$e_rss"
 echo "ratio aimark/exiftool: $(awk -v a="$a_time" -v e="$e_time" 'BEGIN{printf "%.0f", e/a}')x (all cores), $(awk -v a="$a1_time" -v e="$e_time" 'BEGIN{printf "%.0f", e/a}')x (one thread)"
 

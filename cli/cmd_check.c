@@ -11,16 +11,23 @@
 #include "cli.h"
 
 static const char CHECK_HELP[] =
-    "Usage: aimark check [--key KEYFILE ...] [--json] [-j N] FILE|DIR...\n"
+    "Usage: aimark check [--key KEYFILE ...] [--meta-only] [--json] [-j N] FILE|DIR...\n"
     "\n"
     "Read the GB 45438 implicit label (AIGC) of each file and classify it as\n"
     "Labeling Measures Art. 6 asks: confirmed (Label 1), possible (Label 2),\n"
     "suspected (Label 3, or other AI traces) or none. Folders are walked\n"
     "recursively; files of unknown format found there are skipped silently.\n"
     "\n"
+    "Audio files are also decoded and analysed (one pass): the audible rhythm\n"
+    "prompt (explicit label, GB 45438 section 4) and the synthetic speech detector;\n"
+    "speech the detector flags makes an unlabelled file suspected.\n"
+    "\n"
     "  --key KEYFILE  also look for the audio watermark with this key (repeatable);\n"
     "               a valid watermark makes the file confirmed even when the\n"
     "               metadata label was stripped, with the recovered identifier\n"
+    "  --meta-only  read the metadata label only (no decoding: the fast path)\n"
+    "  --no-detect  analyse audio for the rhythm prompt but skip the detector\n"
+    "  --model PATH detector model blob (default: the built-in one)\n"
     "  --json       one JSON object per file per line\n"
     "  -j, --jobs N worker threads (default: all cores)\n"
     "\n"
@@ -29,6 +36,8 @@ static const char CHECK_HELP[] =
 
 typedef struct check_ctx {
     int json;
+    int meta_only, no_detect;
+    const aim_detect_model *model; /* shared read-only by the workers */
     cli_keys keys;
     pthread_mutex_t mu;
     unsigned long counts[4], errors;
@@ -38,6 +47,92 @@ static void add_warning(strbuf *w, const char *text)
 {
     sb_puts(w, w->len ? "," : "");
     sb_json_str(w, text);
+}
+
+/* What one decoding pass over an audio file found. */
+typedef struct content {
+    int done;               /* 1: analysed; 0: not audio or --meta-only */
+    char err[240];          /* decode failure, when done and not empty */
+    aim_audible_hit *hits;  /* rhythm prompts */
+    size_t n_hits;
+    int scored;             /* detector ran and scored at least one window */
+    aim_detect_result det;
+} content;
+
+static int is_audio_format(aim_format f)
+{
+    return f == AIM_FORMAT_WAV || f == AIM_FORMAT_MP3 || f == AIM_FORMAT_FLAC || f == AIM_FORMAT_OGG_VORBIS ||
+           f == AIM_FORMAT_OGG_OPUS || f == AIM_FORMAT_MP4;
+}
+
+/* Decode once, feeding the rhythm-prompt detector and the speech detector. */
+static void analyse(const check_ctx *ctx, const char *path, content *c)
+{
+    aim_audio_reader *r = NULL;
+    aim_audio_info info;
+    aim_diag d;
+    memset(&d, 0, sizeof d);
+    c->done = 1;
+    int rc = aim_audio_reader_open(path, &r, &info, &d);
+    if (rc != AIM_OK) {
+        if (rc == AIM_ERR_UNSUPPORTED || rc == AIM_ERR_UNKNOWN_FORMAT) {
+            c->done = 0; /* e.g. an MP4 with video only: nothing to hear */
+            return;
+        }
+        snprintf(c->err, sizeof c->err, "%s", d.message[0] ? d.message : aim_strerror(rc));
+        return;
+    }
+    aim_audible_detector *ad = NULL;
+    aim_detector *sd = NULL;
+    aim_audible_detect_config acfg;
+    aim_audible_detect_config_init(&acfg);
+    acfg.sample_rate = info.sample_rate;
+    acfg.channels = info.channels;
+    if (aim_audible_detector_new(&acfg, &ad) != AIM_OK)
+        ad = NULL; /* a rate it does not take: no rhythm search */
+    if (ctx->model) {
+        aim_detect_config dcfg;
+        aim_detect_config_init(&dcfg);
+        dcfg.sample_rate = info.sample_rate;
+        dcfg.channels = info.channels;
+        if (aim_detector_new(ctx->model, &dcfg, &sd) != AIM_OK)
+            sd = NULL;
+    }
+    enum { BLOCK = 4096 };
+    float *buf = malloc((size_t)BLOCK * (size_t)info.channels * sizeof *buf);
+    rc = buf ? AIM_OK : AIM_ERR_NOMEM;
+    while (rc == AIM_OK) {
+        size_t got = 0;
+        rc = aim_audio_reader_read(r, buf, BLOCK, &got, &d);
+        if (rc != AIM_OK || got == 0)
+            break;
+        if (ad)
+            aim_audible_detector_feed(ad, buf, got);
+        if (sd) {
+            aim_detector_push(sd, buf, got);
+            aim_detect_window w; /* drain: only the running result is used */
+            while (aim_detector_next_window(sd, &w) == 1)
+                ;
+        }
+    }
+    if (rc != AIM_OK)
+        snprintf(c->err, sizeof c->err, "%s", d.message[0] ? d.message : aim_strerror(rc));
+    if (ad && aim_audible_detector_finish(ad) == AIM_OK) {
+        size_t n = 0;
+        const aim_audible_hit *h = aim_audible_detector_hits(ad, &n);
+        if (n && (c->hits = malloc(n * sizeof *c->hits)) != NULL) {
+            memcpy(c->hits, h, n * sizeof *h);
+            c->n_hits = n;
+        }
+    }
+    if (sd && aim_detector_finish(sd) == AIM_OK) {
+        aim_detector_result(sd, &c->det);
+        c->scored = c->det.n_windows > 0;
+    }
+    free(buf);
+    aim_detector_free(sd);
+    aim_audible_detector_free(ad);
+    aim_audio_reader_free(r);
 }
 
 static void check_one(void *vctx, job *j)
@@ -129,6 +224,23 @@ static void check_one(void *vctx, job *j)
             }
         }
     }
+    content ct;
+    memset(&ct, 0, sizeof ct);
+    if (!ctx->meta_only && is_audio_format(fmt)) {
+        analyse(ctx, j->path, &ct);
+        if (ct.err[0])
+            add_warning(&warn, "audio analysis stopped: the audio could not be fully decoded");
+        if (ct.n_hits) {
+            add_warning(&warn, "an audible AI-generation prompt (rhythm short-long-short-short) was heard");
+            if (cls == AIM_CLASS_NONE)
+                cls = AIM_CLASS_SUSPECTED;
+        }
+        if (ct.scored && ct.det.synthetic) {
+            add_warning(&warn, "the synthetic speech detector flags this audio");
+            if (cls == AIM_CLASS_NONE)
+                cls = AIM_CLASS_SUSPECTED;
+        }
+    }
     if (aim_meta_label_count(m) > 1) {
         char t[120];
         snprintf(t, sizeof t, "%u AIGC labels in one file (GB 45438 allows one); reporting the first",
@@ -180,6 +292,26 @@ static void check_one(void *vctx, job *j)
                 sb_printf(&sb, ",\"confirmed_by\":\"watermark\",\"identifier\":\"%016" PRIx64 "\"",
                           wres[wm_hit].payload);
         }
+        if (ct.done) {
+            sb_puts(&sb, ",\"audible\":[");
+            for (size_t k = 0; k < ct.n_hits; k++)
+                sb_printf(&sb, "%s[%.2f,%.2f]", k ? "," : "", ct.hits[k].start_s, ct.hits[k].end_s);
+            sb_puts(&sb, "]");
+            if (ctx->model) {
+                if (ct.scored) {
+                    sb_printf(&sb, ",\"detector\":{\"score\":%.3f,\"synthetic\":%s,\"threshold\":%.3f,\"model\":",
+                              ct.det.score, ct.det.synthetic ? "true" : "false", ct.det.threshold);
+                    sb_json_str(&sb, aim_detect_model_name(ctx->model));
+                    sb_puts(&sb, "}");
+                } else {
+                    sb_puts(&sb, ",\"detector\":null"); /* no voiced audio to score */
+                }
+            }
+            if (ct.err[0]) {
+                sb_puts(&sb, ",\"audio_error\":");
+                sb_json_str(&sb, ct.err);
+            }
+        }
         if (warn.len)
             sb_printf(&sb, ",\"warnings\":[%s]", warn.p);
         sb_puts(&sb, "}\n");
@@ -199,10 +331,21 @@ static void check_one(void *vctx, job *j)
             snprintf(wm, sizeof wm, "  wm=%016" PRIx64 " key=%.40s", wres[wm_hit].payload, ctx->keys.name[wm_hit]);
         else if (wm_tried)
             snprintf(wm, sizeof wm, "  wm=%s", wm_err[0] ? "error" : "none");
-        sb_printf(&sb, "%-10s %-11s %-26s %s%s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
-                  raw ? aim_meta_location(m) : (wm_hit >= 0 ? "watermark" : "-"), j->path, who, wm);
+        char extra[160] = "";
+        if (ct.n_hits)
+            snprintf(extra, sizeof extra, "  audible=%.1fs", ct.hits[0].start_s);
+        if (ct.scored)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  speech=%s(%.2f)",
+                     ct.det.synthetic ? "synthetic" : "bona-fide", ct.det.score);
+        const char *where = raw ? aim_meta_location(m)
+                            : wm_hit >= 0 ? "watermark"
+                            : ct.n_hits  ? "audible"
+                            : (ct.scored && ct.det.synthetic) ? "detector" : "-";
+        sb_printf(&sb, "%-10s %-11s %-26s %s%s%s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
+                  where, j->path, who, wm, extra);
     }
     sb_free(&warn);
+    free(ct.hits);
     aim_meta_free(m);
     j->line = sb_take(&sb);
     j->status = cls == AIM_CLASS_NONE ? EXIT_NONE_FOUND : EXIT_AI_FOUND;
@@ -217,6 +360,8 @@ int cmd_check(int argc, char **argv)
     memset(&ctx, 0, sizeof ctx);
     int jobs = default_jobs();
     int i = 1, nfiles = 0;
+    const char *model_path = NULL;
+    aim_detect_model *model = NULL;
     char **files = calloc((size_t)argc, sizeof *files);
     if (!files)
         return EXIT_FILE_ERRORS;
@@ -229,6 +374,16 @@ int cmd_check(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--json") == 0) {
             ctx.json = 1;
+        } else if (strcmp(argv[i], "--meta-only") == 0) {
+            ctx.meta_only = 1;
+        } else if (strcmp(argv[i], "--no-detect") == 0) {
+            ctx.no_detect = 1;
+        } else if ((r = arg_value(argc, argv, &i, "--model", &v)) != 0) {
+            if (r < 0) {
+                free(files);
+                return EXIT_USAGE;
+            }
+            model_path = v;
         } else if ((r = arg_value(argc, argv, &i, "--key", &v)) != 0) {
             if (r < 0 || cli_keys_add(&ctx.keys, "check", v)) {
                 free(files);
@@ -253,6 +408,16 @@ int cmd_check(int argc, char **argv)
         free(files);
         return usage_error("check", "no FILE or DIR given", NULL);
     }
+    if (!ctx.meta_only && !ctx.no_detect) {
+        aim_diag md;
+        memset(&md, 0, sizeof md);
+        int mrc = model_path ? aim_detect_model_load_file(model_path, &model, &md) : aim_detect_model_default(&model);
+        if (mrc != AIM_OK) {
+            free(files);
+            return usage_error("check", md.message[0] ? md.message : "cannot load the detector model", model_path);
+        }
+        ctx.model = model;
+    }
     pthread_mutex_init(&ctx.mu, NULL);
     if (!ctx.json && isatty(STDOUT_FILENO))
         printf("%-10s %-11s %-26s %s\n", "CLASS", "FORMAT", "LOCATION", "FILE");
@@ -264,6 +429,7 @@ int cmd_check(int argc, char **argv)
                 ctx.counts[AIM_CLASS_CONFIRMED], ctx.counts[AIM_CLASS_POSSIBLE],
                 ctx.counts[AIM_CLASS_SUSPECTED], ctx.counts[AIM_CLASS_NONE], ctx.errors);
     pthread_mutex_destroy(&ctx.mu);
+    aim_detect_model_free(model);
     free(files);
     return rc;
 }

@@ -33,11 +33,29 @@ static const char LABEL_HELP[] =
     "  --key KEYFILE        watermark key (from 'aimark wm keygen')\n"
     "  --payload HEX        64-bit payload as 16 hex digits; default: the first 8\n"
     "                       bytes of SHA-256(ProduceID)\n"
+    "\n"
+    "Explicit labels (GB 45438 section 4), written in the same pass:\n"
+    "  --audible rhythm|voice  insert the audible prompt into audio files: the tone\n"
+    "                       rhythm short-long-short-short, or a spoken prompt\n"
+    "                       (built in: \"本内容由人工智能生成\"; --audible-voice FILE)\n"
+    "  --audible-at LIST    where: any of start,end,middle (default start)\n"
+    "  --audible-every S    also every S seconds of content (5..3600)\n"
+    "  --audible-mode insert|mix  splice the prompt in (default) or mix it over\n"
+    "                       the content (the content is ducked while it plays)\n"
+    "  --audible-voice FILE your own spoken prompt (any audio file, up to 60 s)\n"
+    "  --visible            draw the visible label on images (PNG, JPEG, WebP) and\n"
+    "                       on the first 2 s of MP4/MOV video\n"
+    "  --text TEXT          visible label text (default \"AI生成\")\n"
+    "  --corner C           br (default), bl, tr, tl, top or bottom\n"
+    "  --video-tail S       also label the last S seconds of a video\n"
+    "\n"
     "  -o, --output OUT     write to OUT (a folder when several files are given)\n"
     "  --in-place           replace each input file\n"
     "  --json               one JSON object per file per line\n"
     "  -j, --jobs N         worker threads (default: all cores)\n"
     "\n"
+    "Audio is decoded and re-encoded in the same format when --watermark or\n"
+    "--audible is given; images and video when --visible is given.\n"
     "There is no option to remove a label: Labeling Measures Art. 10 forbids it.\n"
     "Exit status: 0 all written, 2 usage error, 3 some file failed (left untouched).\n";
 
@@ -70,7 +88,17 @@ typedef struct write_ctx {
     int watermark, have_payload;
     uint64_t payload;
     cli_keys keys;
+    const char *audible;  /* "rhythm" | "voice" | NULL */
+    aim_audible_config audible_cfg;
+    float *voice;         /* --audible-voice, mono */
+    int visible;
+    aim_visible_opts vopts;
 } write_ctx;
+
+static int is_image(aim_format f)
+{
+    return f == AIM_FORMAT_PNG || f == AIM_FORMAT_JPEG || f == AIM_FORMAT_WEBP;
+}
 
 static int is_audio(aim_format f)
 {
@@ -201,7 +229,8 @@ static void write_one(void *vctx, job *j)
             size_t n = strlen(ctx->out) + strlen(j->rel) + 2;
             outpath = malloc(n);
             if (outpath) {
-                snprintf(outpath, n, "%s/%s", ctx->out, j->rel);
+                size_t ol = strlen(ctx->out);
+                snprintf(outpath, n, "%s%s%s", ctx->out, ol && ctx->out[ol - 1] == '/' ? "" : "/", j->rel);
                 make_parents(outpath);
             }
         } else {
@@ -216,19 +245,31 @@ static void write_one(void *vctx, job *j)
         }
     }
     uint64_t payload = ctx->payload;
-    int marked = ctx->watermark && is_audio(fmt);
-    if (marked) {
-        /* One pass: decode, mark, re-encode, label, rename. Images get the
-         * metadata label only. */
+    /* MP4/MOV counts as video for --visible, as audio otherwise. */
+    int drawn = ctx->visible && (is_image(fmt) || fmt == AIM_FORMAT_MP4);
+    int marked = !drawn && ctx->watermark && is_audio(fmt);
+    int prompted = !drawn && ctx->audible && is_audio(fmt);
+    if (drawn) {
+        /* One pass: decode, draw, re-encode (metadata kept), label, rename. */
+        rc = aim_visible_label_file(j->path, outpath, &ctx->vopts, l, &ctx->wopts, &d);
+    } else if (marked || prompted) {
+        /* One pass: decode, prompt, mark, re-encode, label, rename. Images
+         * get the metadata label only. */
         aim_audio_label_opts o;
         aim_audio_label_opts_init(&o);
         o.label = l;
         o.write = ctx->wopts;
-        o.watermark = 1;
-        o.key = ctx->keys.key[0];
-        if (!ctx->have_payload)
-            aim_audio_payload_from_id(aim_label_get(l, AIM_FIELD_PRODUCE_ID), &payload);
-        o.payload = payload;
+        if (marked) {
+            o.watermark = 1;
+            o.key = ctx->keys.key[0];
+            if (!ctx->have_payload)
+                aim_audio_payload_from_id(aim_label_get(l, AIM_FIELD_PRODUCE_ID), &payload);
+            o.payload = payload;
+        }
+        if (prompted) {
+            o.audible = 1;
+            o.audible_cfg = ctx->audible_cfg;
+        }
         rc = aim_audio_label_file(j->path, outpath, &o, &d);
     } else {
         rc = aim_meta_write_file(j->path, outpath, l, &ctx->wopts, &d);
@@ -252,11 +293,25 @@ static void write_one(void *vctx, job *j)
             } else if (ctx->watermark) {
                 sb_puts(&sb, ",\"watermark\":null");
             }
+            if (ctx->audible)
+                sb_printf(&sb, ",\"audible\":%s%s%s", prompted ? "\"" : "", prompted ? ctx->audible : "null",
+                          prompted ? "\"" : "");
+            if (ctx->visible) {
+                if (drawn) {
+                    sb_puts(&sb, ",\"visible\":{\"text\":");
+                    sb_json_str(&sb, ctx->vopts.text ? ctx->vopts.text : "AI\xe7\x94\x9f\xe6\x88\x90");
+                    sb_printf(&sb, ",\"corner\":\"%s\"}", aim_vis_place_name(ctx->vopts.place));
+                } else {
+                    sb_puts(&sb, ",\"visible\":null");
+                }
+            }
             sb_puts(&sb, "}\n");
         } else {
             char wm[64] = "";
             if (marked)
                 snprintf(wm, sizeof wm, "  wm=%016" PRIx64, payload);
+            if (prompted || drawn)
+                snprintf(wm + strlen(wm), sizeof wm - strlen(wm), "  %s", drawn ? "visible" : ctx->audible);
             if (outpath)
                 sb_printf(&sb, "%-10s %-11s %s -> %s%s\n", status, aim_format_name(fmt), j->path, dest, wm);
             else
@@ -283,6 +338,78 @@ static int check_value(const char *cmd, aim_field f, const char *v)
     return 1;
 }
 
+/* "start,end,middle" -> AIM_AUDIBLE_AT_* flags (an interval flag already
+ * set by --audible-every is kept). Returns 0, or -1 on a bad word. */
+static int parse_positions(const char *v, unsigned *pos)
+{
+    unsigned p = *pos & AIM_AUDIBLE_AT_INTERVAL;
+    const char *s = v;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        if (n == 5 && strncmp(s, "start", 5) == 0)
+            p |= AIM_AUDIBLE_AT_START;
+        else if (n == 3 && strncmp(s, "end", 3) == 0)
+            p |= AIM_AUDIBLE_AT_END;
+        else if (n == 6 && strncmp(s, "middle", 6) == 0)
+            p |= AIM_AUDIBLE_AT_MIDDLE;
+        else
+            return -1;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    if (!(p & ~AIM_AUDIBLE_AT_INTERVAL))
+        return -1;
+    *pos = p;
+    return 0;
+}
+
+/* Decode the user's spoken prompt (any audio file) to mono float, at most
+ * 60 s. Returns 0, or 1 after printing a usage error. */
+static int load_voice(const char *cmd, const char *path, write_ctx *ctx)
+{
+    aim_audio_reader *r = NULL;
+    aim_audio_info info;
+    aim_diag d;
+    if (aim_audio_reader_open(path, &r, &info, &d) != AIM_OK) {
+        usage_error(cmd, d.message[0] ? d.message : "cannot read the --audible-voice file", path);
+        return 1;
+    }
+    size_t cap = (size_t)info.sample_rate * 60, n = 0, ch = (size_t)info.channels;
+    float *mono = malloc(cap * sizeof *mono), buf[4096];
+    int rc = mono ? AIM_OK : AIM_ERR_NOMEM;
+    while (rc == AIM_OK) {
+        size_t got = 0, want = sizeof buf / sizeof buf[0] / ch;
+        rc = aim_audio_reader_read(r, buf, want, &got, &d);
+        if (rc != AIM_OK || got == 0)
+            break;
+        if (n + got > cap) {
+            rc = AIM_ERR_TOO_LARGE;
+            break;
+        }
+        for (size_t i = 0; i < got; i++) {
+            float acc = 0;
+            for (size_t c = 0; c < ch; c++)
+                acc += buf[i * ch + c];
+            mono[n++] = acc / (float)ch;
+        }
+    }
+    aim_audio_reader_free(r);
+    if (rc != AIM_OK || n == 0) {
+        free(mono);
+        usage_error(cmd, rc == AIM_ERR_TOO_LARGE ? "the --audible-voice prompt is longer than 60 s"
+                                                 : "cannot decode the --audible-voice file",
+                    path);
+        return 1;
+    }
+    free(ctx->voice);
+    ctx->voice = mono;
+    ctx->audible_cfg.voice = mono;
+    ctx->audible_cfg.voice_frames = n;
+    ctx->audible_cfg.voice_rate = info.sample_rate;
+    return 0;
+}
+
 static int run_write(int argc, char **argv, int propagate)
 {
     const char *cmd = propagate ? "propagate" : "label";
@@ -291,6 +418,8 @@ static int run_write(int argc, char **argv, int propagate)
     ctx.propagate = propagate;
     ctx.label_value = "1";
     aim_write_opts_init(&ctx.wopts);
+    aim_audible_config_init(&ctx.audible_cfg);
+    aim_visible_opts_init(&ctx.vopts);
     int jobs = default_jobs();
     char **files = calloc((size_t)argc, sizeof *files);
     int nfiles = 0;
@@ -304,6 +433,7 @@ static int run_write(int argc, char **argv, int propagate)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(propagate ? PROPAGATE_HELP : LABEL_HELP, stdout);
             free(files);
+            free(ctx.voice);
             return 0;
         }
 #define OPT(name, dst)                                                                   \
@@ -340,6 +470,65 @@ static int run_write(int argc, char **argv, int propagate)
                 if (r < 0 || cli_parse_payload(v, &ctx.payload))
                     rc = usage_error(cmd, "--payload must be 16 hex digits", r < 0 ? NULL : v);
                 ctx.have_payload = 1;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--audible", &v)) != 0) {
+                if (r < 0 || (strcmp(v, "rhythm") && strcmp(v, "voice")))
+                    rc = usage_error(cmd, "--audible must be rhythm or voice", r < 0 ? NULL : v);
+                else {
+                    ctx.audible = v;
+                    ctx.audible_cfg.kind = strcmp(v, "voice") == 0 ? AIM_AUDIBLE_VOICE : AIM_AUDIBLE_RHYTHM;
+                }
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--audible-at", &v)) != 0) {
+                if (r < 0 || parse_positions(v, &ctx.audible_cfg.positions))
+                    rc = usage_error(cmd, "--audible-at takes start, end and/or middle, comma-separated",
+                                     r < 0 ? NULL : v);
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--audible-every", &v)) != 0) {
+                char *end = NULL;
+                double sec = r < 0 ? 0 : strtod(v, &end);
+                if (r < 0 || !end || *end || !(sec >= 5 && sec <= 3600))
+                    rc = usage_error(cmd, "--audible-every takes seconds, 5 to 3600", r < 0 ? NULL : v);
+                ctx.audible_cfg.positions |= AIM_AUDIBLE_AT_INTERVAL;
+                ctx.audible_cfg.interval_s = sec;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--audible-mode", &v)) != 0) {
+                if (r < 0 || (strcmp(v, "insert") && strcmp(v, "mix")))
+                    rc = usage_error(cmd, "--audible-mode must be insert or mix", r < 0 ? NULL : v);
+                else
+                    ctx.audible_cfg.mode = strcmp(v, "mix") == 0 ? AIM_AUDIBLE_MIX : AIM_AUDIBLE_INSERT;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--audible-voice", &v)) != 0) {
+                if (r < 0 || load_voice(cmd, v, &ctx))
+                    rc = EXIT_USAGE;
+                continue;
+            }
+            if (strcmp(a, "--visible") == 0) {
+                ctx.visible = 1;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--text", &v)) != 0) {
+                if (r < 0)
+                    rc = EXIT_USAGE;
+                ctx.vopts.text = v;
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--corner", &v)) != 0) {
+                if (r < 0 || aim_vis_place_parse(v, &ctx.vopts.place) != AIM_OK)
+                    rc = usage_error(cmd, "--corner must be br, bl, tr, tl, top or bottom", r < 0 ? NULL : v);
+                continue;
+            }
+            if ((r = arg_value(argc, argv, &i, "--video-tail", &v)) != 0) {
+                char *end = NULL;
+                double sec = r < 0 ? 0 : strtod(v, &end);
+                if (r < 0 || !end || *end || !(sec > 0 && sec <= 600))
+                    rc = usage_error(cmd, "--video-tail takes seconds, up to 600", r < 0 ? NULL : v);
+                ctx.vopts.video_tail_s = sec;
                 continue;
             }
             if (strcmp(a, "--composite") == 0) {
@@ -398,6 +587,14 @@ static int run_write(int argc, char **argv, int propagate)
             rc = usage_error(cmd, "--watermark needs exactly one --key KEYFILE", NULL);
         else if (!ctx.watermark && (ctx.keys.n || ctx.have_payload))
             rc = usage_error(cmd, "--key and --payload go with --watermark", NULL);
+        else if (!ctx.audible && (ctx.voice || ctx.audible_cfg.positions != AIM_AUDIBLE_AT_START ||
+                                  ctx.audible_cfg.mode != AIM_AUDIBLE_INSERT))
+            rc = usage_error(cmd, "--audible-at/-every/-mode/-voice go with --audible", NULL);
+        else if (ctx.voice && ctx.audible_cfg.kind != AIM_AUDIBLE_VOICE)
+            rc = usage_error(cmd, "--audible-voice goes with --audible voice", NULL);
+        else if (!ctx.visible && (ctx.vopts.text || ctx.vopts.place != AIM_VIS_BOTTOM_RIGHT ||
+                                  ctx.vopts.video_tail_s > 0))
+            rc = usage_error(cmd, "--text, --corner and --video-tail go with --visible", NULL);
     }
     if (rc == 0) {
         if (!propagate)
@@ -426,12 +623,14 @@ static int run_write(int argc, char **argv, int propagate)
     }
     if (rc) {
         free(files);
+        free(ctx.voice);
         return rc;
     }
     walker *w = walker_new(files, nfiles);
     rc = w ? pool_run(w, jobs, write_one, &ctx, propagate ? "propagated" : "labelled") : EXIT_FILE_ERRORS;
     walker_free(w);
     free(files);
+    free(ctx.voice);
     return rc;
 }
 

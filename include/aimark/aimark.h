@@ -1,8 +1,11 @@
 /*
  * aimark — label, verify and detect AI-generated audio and images.
  *
- * Umbrella header: include this one. It pulls in every public header of the
- * library. Everything public is prefixed `aim_` / `AIM_`.
+ * Umbrella header: include this one. It pulls in the public headers of the
+ * library's core (labels, metadata, watermark, explicit labels, detector);
+ * the file-level layers built on them, aimark/audio.h (decode, re-encode,
+ * one-pass labelling) and aimark/eval.h (detector evaluation), are included
+ * on their own. Everything public is prefixed `aim_` / `AIM_`.
  *
  * Conventions that hold across the whole API:
  *  - Functions that can fail return `int`: AIM_OK (0) or a negative aim_err.

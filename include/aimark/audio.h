@@ -20,6 +20,7 @@
 #include "aimark/aimark.h"
 #include "aimark/label.h"
 #include "aimark/meta.h"
+#include "aimark/audible.h"
 #include "aimark/wm.h"
 
 #ifdef __cplusplus
@@ -156,13 +157,18 @@ typedef struct aim_audio_label_opts {
     uint64_t payload;        /**< watermark payload (when watermark) */
     float wm_snr_db;         /**< embedder target SNR; 0 = the wm default */
     int copy_tags;           /**< copy ordinary tags (default 1) */
+    int audible;             /**< 1: insert the audible prompt (explicit label) */
+    aim_audible_config audible_cfg; /**< prompt settings (when audible); the
+                                         rate and channels are taken from the
+                                         file, expected_frames too for
+                                         AT_MIDDLE when left 0 */
 } aim_audio_label_opts;
 
 AIM_EXPORT void aim_audio_label_opts_init(aim_audio_label_opts *o);
 
 /**
- * Decode `in`, apply the PCM transforms the options ask for (the
- * watermark), encode in the same family to a temporary file beside `out`
+ * Decode `in`, apply the PCM transforms the options ask for (the audible
+ * prompt, then the watermark over everything heard), encode in the same family to a temporary file beside `out`
  * (NULL: replace `in`), write the metadata label there, and rename it over
  * `out`. On any error `in` and `out` are untouched. When replacing, the
  * file mode is kept. Returns AIM_OK or the first error, with `diag`.

@@ -32,6 +32,9 @@ int aud_stage_wm(const aim_wm_key *key, uint64_t payload, float snr_db, int rate
 
 /* 1 when the options ask for any PCM transform (else a label-only write
  * needs no re-encoding). */
+/* The audible prompt inserter (include/aimark/audible.h) as a stage. */
+int aud_stage_audible(const aim_audible_config *cfg, aud_stage **out);
+
 int aud_chain_needed(const aim_audio_label_opts *o);
 
 /* Build the stages the options ask for in front of `sink`. On success

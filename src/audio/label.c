@@ -17,6 +17,7 @@ void aim_audio_label_opts_init(aim_audio_label_opts *o)
     o->struct_size = sizeof *o;
     aim_write_opts_init(&o->write);
     o->copy_tags = 1;
+    aim_audible_config_init(&o->audible_cfg);
 }
 
 /* Decode `in` through the chain into the file `tmp`. */

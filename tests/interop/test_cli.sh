@@ -13,8 +13,31 @@ set +e
 "$AIMARK" label --producer 'has space' --produce-id I --in-place "$T/speech.wav" 2>/dev/null; expect_eq "invalid producer" $? 2
 "$AIMARK" check 2>/dev/null; expect_eq "check without files" $? 2
 "$AIMARK" frobnicate 2>/dev/null; expect_eq "unknown command" $? 2
-"$AIMARK" check --json "$T/speech.wav" > "$T/none.json"; expect_eq "check unlabelled -> 0" $? 0
+"$AIMARK" check --meta-only --json "$T/speech.wav" > "$T/none.json"; expect_eq "check --meta-only unlabelled -> 0" $? 0
+# with content analysis (the default for audio) the espeak-ng speech is flagged
+"$AIMARK" check --json "$T/speech.wav" > "$T/deep.json"; expect_eq "check unlabelled synthetic speech -> 1" $? 1
+"$AIMARK" check --no-detect --json "$T/speech.wav" > "$T/nodet.json"; expect_eq "check --no-detect unlabelled -> 0" $? 0
 set -e
+expect_contains "detector makes it suspected" "$(cat "$T/deep.json")" '"class":"suspected"'
+expect_contains "detector result reported" "$(cat "$T/deep.json")" '"synthetic":true'
+expect_contains "no rhythm prompt heard" "$(cat "$T/deep.json")" '"audible":[]'
+expect_contains "--no-detect: no detector" "$(cat "$T/nodet.json")" '"class":"none","audible":[]}'
+# the audible prompt: label --audible rhythm, then check hears it where it was put
+"$AIMARK" label --producer P --produce-id aud-1 --audible rhythm --audible-at start,end -o "$T/aud.wav" "$T/speech.wav" >/dev/null
+"$AIMARK" label --producer P --produce-id aud-2 --audible voice -o "$T/voice.wav" "$T/speech.wav" >/dev/null
+"$AIMARK" check --no-detect --json "$T/aud.wav" > "$T/aud.json" || true
+/usr/bin/python3 - "$T/aud.json" "$(soxi -D "$T/speech.wav")" "$(soxi -D "$T/aud.wav")" "$(soxi -D "$T/voice.wav")" <<'PY' && ok "audible prompt round trip" || bad "audible prompt round trip"
+import json, sys
+j = json.loads(open(sys.argv[1]).read())
+src, aud, voice = (float(a) for a in sys.argv[2:5])
+hits = j["audible"]
+assert len(hits) == 2, hits
+assert abs(hits[0][0] - 0.25) < 0.05, hits          # after the 250 ms pad
+assert abs((hits[0][1] - hits[0][0]) - 1.1) < 0.05, hits  # dot-dash-dot-dot lasts 1.1 s
+assert abs(hits[1][1] - (aud - 0.25)) < 0.05, (hits, aud)
+assert abs(aud - src - 2 * 1.6) < 0.02, (aud, src)  # two prompts of 1.1 s + 2 x 250 ms pads
+assert voice - src > 3.5, (voice, src)               # the built-in spoken prompt is ~4.2 s
+PY
 expect_eq "unlabelled json" "$(cat "$T/none.json")" \
   "{\"file\":\"$T/speech.wav\",\"format\":\"wav\",\"label\":null,\"location\":null,\"form\":null,\"class\":\"none\"}"
 
@@ -22,7 +45,7 @@ expect_eq "unlabelled json" "$(cat "$T/none.json")" \
 before=$(md5sum < "$T/speech.wav")
 "$AIMARK" label --producer "$PRODUCER" --produce-id id-1 -o "$T/out.wav" "$T/speech.wav" >/dev/null
 expect_eq "input untouched with -o" "$(md5sum < "$T/speech.wav")" "$before"
-set +e; line=$("$AIMARK" check --json "$T/out.wav"); rc=$?; set -e
+set +e; line=$("$AIMARK" check --meta-only --json "$T/out.wav"); rc=$?; set -e
 expect_eq "check labelled -> 1" "$rc" 1
 expect_eq "labelled json" "$line" \
   "{\"file\":\"$T/out.wav\",\"format\":\"wav\",\"label\":$(bare_label "$PRODUCER" id-1),\"location\":\"riff:AIGC\",\"form\":\"bare\",\"class\":\"confirmed\",\"valid\":true}"
@@ -100,4 +123,21 @@ for delay in 0.01 0.05 0.2; do
   fi
   rm -f "$T"/.kill.wav.aimark-*
 done
+# the visible label through the CLI: same size, label drawn in the chosen
+# corner (pixels there change, the opposite corner does not), implicit label in
+cp "$S/image.png" "$T/vsrc.png"
+line=$("$AIMARK" label --producer P --produce-id vis-1 --visible --corner tl --json -o "$T/vis.png" "$T/vsrc.png")
+expect_contains "label --visible json" "$line" '"visible":{"text":"AI生成","corner":"tl"}'
+set +e; line=$("$AIMARK" check --json "$T/vis.png"); set -e
+expect_contains "visible output carries the implicit label" "$line" '"ProduceID":"vis-1"'
+crop_md5() { ffmpeg -nostdin -v error -i "$1" -vf "crop=$2" -f md5 - 2>/dev/null; }
+dims() { ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$1"; }
+expect_eq "visible keeps the size" "$(dims "$T/vis.png")" "$(dims "$T/vsrc.png")"
+h=$(dims "$T/vsrc.png" | cut -d, -f2); w=$(dims "$T/vsrc.png" | cut -d, -f1)
+q="$((w / 4)):$((h / 4))"
+[ "$(crop_md5 "$T/vis.png" "$q:0:0")" != "$(crop_md5 "$T/vsrc.png" "$q:0:0")" ] && ok "top-left corner drawn" || bad "top-left corner unchanged"
+expect_eq "bottom-right corner untouched" "$(crop_md5 "$T/vis.png" "$q:$((w - w / 4)):$((h - h / 4))")" \
+  "$(crop_md5 "$T/vsrc.png" "$q:$((w - w / 4)):$((h - h / 4))")"
+set +e; "$AIMARK" label --producer P --produce-id x --corner tl -o "$T/x.png" "$T/vsrc.png" 2>/dev/null
+expect_eq "--corner without --visible" $? 2; set -e
 finish
