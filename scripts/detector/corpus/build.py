@@ -276,7 +276,7 @@ def augment_batch(job):
         return [(f, kind, False) for f in fids]
     res = []
     for f, d, y in zip(fids, dsts, ys):
-        y = chain.finish_aug(y) if y is not None else None
+        y = chain.finish_aug(y, f) if y is not None else None
         if y is not None:
             chain.write_wav(d, y)
         res.append((f, kind, y is not None))
