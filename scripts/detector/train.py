@@ -100,7 +100,7 @@ def windows(T):
 
 # ---- GMM ----------------------------------------------------------------------
 
-def train_gmm(feats, voiced, labels, ncomp, seed, max_frames=150000):
+def train_gmm(feats, voiced, labels, ncomp, seed, max_frames=150000, max_iter=40):
     from sklearn.mixture import GaussianMixture
     rng = np.random.default_rng(seed)
     gm = []
@@ -109,7 +109,7 @@ def train_gmm(feats, voiced, labels, ncomp, seed, max_frames=150000):
         if len(X) > max_frames:
             X = X[rng.choice(len(X), max_frames, replace=False)]
         log("  GMM class %d: %d frames, %d components" % (cls, len(X), ncomp))
-        g = GaussianMixture(ncomp, covariance_type="diag", max_iter=40, random_state=seed,
+        g = GaussianMixture(ncomp, covariance_type="diag", max_iter=max_iter, random_state=seed,
                             reg_covar=1e-3)
         g.fit(X.astype(np.float64))
         gm.append(g)
@@ -375,6 +375,8 @@ def main():
     ap.add_argument("--work", default="build-model")
     ap.add_argument("--tests", default="tests/data/detect")
     ap.add_argument("--gmm-comp", type=int, default=64)
+    ap.add_argument("--gmm-frames", type=int, default=150000, help="frames per class (subsampled)")
+    ap.add_argument("--gmm-iter", type=int, default=40)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--per-epoch", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=1)
@@ -396,13 +398,15 @@ def main():
             F[s] = features(a.corpus, rows, os.path.join(a.work, "feats_%s_%s.npz" % (s, key)))
     lab = {s: [r[3] for r in P[s]] for s in P}
     t0 = time.time()
-    gm = train_gmm(F["train"][0], F["train"][1], lab["train"], a.gmm_comp, a.seed)
+    gm = train_gmm(F["train"][0], F["train"][1], lab["train"], a.gmm_comp, a.seed, a.gmm_frames,
+                   a.gmm_iter)
     t_gmm = time.time() - t0
     t0 = time.time()
     net = train_nn(F["train"][0], F["train"][1], lab["train"], (F["dev"][0], F["dev"][1], lab["dev"]),
                    a.epochs, a.seed, a.threads, a.per_epoch)
     t_nn = time.time() - t0
     results = {"corpus": a.corpus, "train_files": len(P["train"]), "dev_files": len(P["dev"]),
+               "args": vars(a),
                "nn_params": nn_params(net), "gmm_components": a.gmm_comp,
                "train_seconds": {"gmm": round(t_gmm), "nn": round(t_nn)}, "models": {}}
     for kind, fn in (("gmm", lambda f, v: gmm_file_raw(gm, f, v)), ("lcnn", lambda f, v: nn_file_raw(net, f, v))):
