@@ -252,6 +252,17 @@ static void write_one(void *vctx, job *j)
     if (drawn) {
         /* One pass: decode, draw, re-encode (metadata kept), label, rename. */
         rc = aim_visible_label_file(j->path, outpath, &ctx->vopts, l, &ctx->wopts, &d);
+        if (rc == AIM_ERR_UNSUPPORTED && fmt == AIM_FORMAT_MP4 && strstr(d.message, "no decodable video")) {
+            /* An audio-only M4A: nothing to see; treat it as audio. */
+            drawn = 0;
+            marked = ctx->watermark;
+            prompted = ctx->audible != NULL;
+            memset(&d, 0, sizeof d);
+            rc = AIM_OK;
+        }
+    }
+    if (drawn) {
+        /* done above */
     } else if (marked || prompted) {
         /* One pass: decode, prompt, mark, re-encode, label, rename. Images
          * get the metadata label only. */

@@ -150,11 +150,34 @@ static int wav_read(const aim_src *src, meta_found *found, aim_diag *diag)
                            (unsigned long long)c.size);
             break;
         }
-        rc = found_label(found, WAV_LOCATION, text, (size_t)c.size);
+        size_t n = (size_t)c.size;
+        while (n && (text[n - 1] == ' ' || text[n - 1] == 0)) /* RF64 evening space, C NULs */
+            n--;
+        rc = found_label(found, WAV_LOCATION, text, n);
         free(text);
     }
     wav_close(&wf);
     return rc < 0 ? rc : AIM_OK;
+}
+
+/* The AIGC chunk. In RF64/BW64 it is kept even-sized with a trailing JSON
+ * space: libsndfile's RF64 reader does not skip the pad byte after an
+ * odd-sized chunk and then fails to find `data`. */
+static int wav_put_label(riff_out *o, const wav_file *wf, const meta_write_req *req)
+{
+    if (!wf->rf64 || !(req->json_len & 1))
+        return riff_out_chunk(o, "AIGC", req->json, req->json_len);
+    if (req->json_len >= UINT32_MAX)
+        return AIM_ERR_TOO_LARGE;
+    uint8_t h[8];
+    memcpy(h, "AIGC", 4);
+    wr_le32(h + 4, (uint32_t)(req->json_len + 1));
+    int rc = riff_out_bytes(o, h, sizeof h);
+    if (rc == AIM_OK)
+        rc = riff_out_bytes(o, req->json, req->json_len);
+    if (rc == AIM_OK)
+        rc = riff_out_bytes(o, " ", 1);
+    return rc;
 }
 
 /*
@@ -191,7 +214,7 @@ static int wav_emit(wav_file *wf, const meta_write_req *req, riff_out *o, uint64
             continue;
         }
         if (fourcc_is(c.id, "data") && !inserted) {
-            rc = riff_out_chunk(o, "AIGC", req->json, req->json_len);
+            rc = wav_put_label(o, wf, req);
             inserted = 1;
             if (rc)
                 break;
@@ -218,7 +241,7 @@ static int wav_emit(wav_file *wf, const meta_write_req *req, riff_out *o, uint64
     if (rc < 0)
         return rc;
     if (!inserted)
-        rc = riff_out_chunk(o, "AIGC", req->json, req->json_len);
+        rc = wav_put_label(o, wf, req);
     if (rc == AIM_OK) /* fewer than 8 unparsed bytes at the end of the area */
         rc = riff_out_copy(o, wf->src, w.pos, w.end - w.pos);
     if (rc == AIM_OK && o->sink && w.end < wf->src->size) /* bytes after the RIFF area */
