@@ -132,7 +132,7 @@ static int parse_nn(aim_detect_model *m, const tensor *t, uint32_t n, aim_diag *
         int32_t k = (int32_t)rd32(a + 4 * (1 + 2 * l)), d = (int32_t)rd32(a + 4 * (2 + 2 * l));
         if (k < 1 || k > DET_MAX_KERNEL || d < 1 || d > DET_MAX_DILATION)
             return diag_fail(diag, AIM_ERR_LIMIT, "model: layer %d kernel/dilation", l);
-        char nm[16];
+        char nm[24]; /* "conv" + any int + ".w" */
         snprintf(nm, sizeof nm, "conv%d.w", l);
         const tensor *w = find(t, n, nm);
         if (!w || w->ndim != 3)
