@@ -17,8 +17,9 @@ TYPE_GMM, TYPE_NN = 1, 2
 HEADER, ENTRY = 80, 52
 
 
-def write_blob(path, mtype, name, mversion, calib_a, calib_b, threshold, tensors):
-    """tensors: list of (name, ndarray float32 or int32)."""
+def write_blob(path, mtype, name, mversion, calib_a, calib_b, threshold, tensors, frontend=0):
+    """tensors: list of (name, ndarray float32 or int32); frontend: 0 LFCC of the
+    raw 16 kHz input, 1 conditioned first (src/detect/cond.h)."""
     assert len(name) < 32 and name.isascii()
     n = len(tensors)
     off = HEADER + ENTRY * n
@@ -36,7 +37,7 @@ def write_blob(path, mtype, name, mversion, calib_a, calib_b, threshold, tensors
         data += raw
     total = off + len(data) + 4
     head = MAGIC + struct.pack("<IIII32sIfffII", FORMAT_VERSION, mtype, n, total,
-                               name.encode(), mversion, calib_a, calib_b, threshold, 0, 0)
+                               name.encode(), mversion, calib_a, calib_b, threshold, frontend, 0)
     assert len(head) == HEADER
     body = head + table + data
     body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)

@@ -65,6 +65,31 @@ def lfcc(x):
     return np.concatenate([c, d, dd], axis=1), voiced
 
 
+FLOOR_DBFS = -75.0
+FRONTEND = 1  # the model blob's front-end field: 1 = condition() before lfcc()
+
+
+def band_sos():
+    """The conditioning band-pass (src/detect/cond.c holds the same numbers):
+    Butterworth(4) high-pass at 150 Hz, then ellip(10, 0.1 dB, 80 dB) low-pass at
+    3800 Hz: the corpus chain's band (scripts/detector/corpus/chain.py v3)."""
+    from scipy import signal
+    hp = signal.butter(4, 150.0, "high", fs=FS, output="sos")
+    lp = signal.ellip(10, 0.1, 80, 3800.0, "low", fs=FS, output="sos")
+    return np.vstack([hp, lp])
+
+
+def condition(x, seed=0):
+    """Front-end 1 (src/detect/cond.h): causal band-pass, then a -75 dBFS white
+    floor, so that training clips and real uploads (full band, digital
+    silence) reach the LFCC in the same form. The C noise comes from another
+    generator: same distribution, different samples."""
+    from scipy import signal
+    y = signal.sosfilt(band_sos(), np.asarray(x, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    return (y + rng.standard_normal(len(y)) * 10 ** (FLOOR_DBFS / 20)).astype(np.float32)
+
+
 def golden(outdir):
     """A deterministic 0.8 s test signal (harmonics + chirp + noise) and its
     features, as raw little-endian float32 files (small: ~20 kB)."""

@@ -32,7 +32,7 @@ import export  # noqa: E402
 import lfcc_ref  # noqa: E402
 
 W, H, MIN_VOICED = 200, 50, 30
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: trained on corpus chain v3 through front-end 1
 
 
 def log(*a):
@@ -71,7 +71,9 @@ def features(corpus, rows, cache):
     t0 = time.time()
     for i, (_, fid, _, _) in enumerate(rows):
         x = load_audio(os.path.join(corpus, "wav", fid + ".wav"))
-        # float32 input as the C library sees it; features in float32
+        # conditioned (front-end 1) as the C library does, float32 as it
+        # sees it; features in float32
+        x = lfcc_ref.condition(x, seed=i)
         f, v = lfcc_ref.lfcc(x.astype(np.float64))
         feats.append(f.astype(np.float32))
         voiced.append(v)
@@ -132,7 +134,8 @@ def export_gmm(gm, path, a, b, thr, name):
         t += [(cls + ".logw", np.log(g.weights_).astype(np.float32)),
               (cls + ".mu", g.means_.astype(np.float32)),
               (cls + ".ivar", (1.0 / g.covariances_).astype(np.float32))]
-    return export.write_blob(path, export.TYPE_GMM, name, MODEL_VERSION, a, b, thr, t)
+    return export.write_blob(path, export.TYPE_GMM, name, MODEL_VERSION, a, b, thr, t,
+                              frontend=lfcc_ref.FRONTEND)
 
 
 # ---- NN -----------------------------------------------------------------------
@@ -306,7 +309,8 @@ def export_nn(net, path, a, b, thr, name):
         t += [("conv%d.w" % l, wc.astype(np.float32)), ("conv%d.b" % l, bf.astype(np.float32))]
     t += [("head1.w", sd["h1.weight"].T.astype(np.float32)), ("head1.b", sd["h1.bias"].astype(np.float32)),
           ("head2.w", sd["h2.weight"][0].astype(np.float32)), ("head2.b", sd["h2.bias"].astype(np.float32))]
-    return export.write_blob(path, export.TYPE_NN, name, MODEL_VERSION, a, b, thr, t)
+    return export.write_blob(path, export.TYPE_NN, name, MODEL_VERSION, a, b, thr, t,
+                              frontend=lfcc_ref.FRONTEND)
 
 
 def nn_params(net):
@@ -394,7 +398,8 @@ def main():
             log("features: %s" % s)
             # the cache is keyed by the protocol's content: a grown corpus is re-read
             import hashlib
-            key = hashlib.sha1("".join(r[1] for r in rows).encode()).hexdigest()[:12]
+            key = hashlib.sha1(("fe%d" % lfcc_ref.FRONTEND + "".join(r[1] for r in rows)).encode()
+                               ).hexdigest()[:12]
             F[s] = features(a.corpus, rows, os.path.join(a.work, "feats_%s_%s.npz" % (s, key)))
     lab = {s: [r[3] for r in P[s]] for s in P}
     t0 = time.time()

@@ -13,6 +13,7 @@
 #include "core/diag.h"
 #include "detect/detect_internal.h"
 #include "dsp/resample.h"
+#include "detect/cond.h"
 
 #define DET_CHUNK 4096       /* frames converted per step */
 #define DET_QUEUE 1024       /* windows kept for next_window() */
@@ -24,6 +25,8 @@ struct aim_detector {
     double threshold;
     dsp_resampler *rs;
     lfcc *fe;
+    det_cond cond;        /* used when the model's front-end asks for it */
+    float cbuf[1024];     /* conditioned samples */
     det_frame_state *fs;
     size_t W, H;          /* window and hop in frames */
     float *emb;           /* ring of W embeddings */
@@ -203,6 +206,7 @@ int aim_detector_new(const aim_detect_model *m, const aim_detect_config *cfg, ai
     if (d->H < 1)
         d->H = 1;
     d->fe = lfcc_new();
+    det_cond_reset(&d->cond);
     d->fs = det_frame_state_new(m);
     d->emb = malloc(d->W * (size_t)m->emb_dim * sizeof *d->emb);
     d->voiced = calloc(d->W, 1);
@@ -230,8 +234,18 @@ static void feed16(aim_detector *d, const float *x, size_t n, size_t limit)
         return;
     if (n > limit - d->out16)
         n = limit - d->out16;
-    lfcc_push(d->fe, x, n, sink, d);
     d->out16 += n;
+    if (d->m->frontend != DET_FRONTEND_COND) {
+        lfcc_push(d->fe, x, n, sink, d);
+        return;
+    }
+    while (n > 0) {
+        size_t k = n < sizeof d->cbuf / sizeof d->cbuf[0] ? n : sizeof d->cbuf / sizeof d->cbuf[0];
+        det_cond_run(&d->cond, x, d->cbuf, k);
+        lfcc_push(d->fe, d->cbuf, k, sink, d);
+        x += k;
+        n -= k;
+    }
 }
 
 static void drain(aim_detector *d, size_t limit)
@@ -342,6 +356,7 @@ void aim_detector_reset(aim_detector *d)
     if (d->rs)
         dsp_resampler_reset(d->rs);
     lfcc_reset(d->fe);
+    det_cond_reset(&d->cond);
     det_frame_state_reset(d->fs);
     d->frames_in = d->out16 = d->t = d->next_win = d->last_end = 0;
     d->any_window = d->finished = d->failed = 0;

@@ -214,8 +214,12 @@ static int parse(aim_detect_model *m, aim_diag *diag)
     if (!isfinite(m->calib_a) || !(m->calib_a > 0) || !isfinite(m->calib_b) ||
         !isfinite(m->threshold))
         return diag_fail(diag, AIM_ERR_CORRUPT, "model: bad calibration");
-    if (rd32(p + 72) || rd32(p + 76))
-        return diag_fail(diag, AIM_ERR_CORRUPT, "model: reserved fields not zero");
+    uint32_t fe = rd32(p + 72);
+    if (fe != DET_FRONTEND_RAW && fe != DET_FRONTEND_COND)
+        return diag_fail(diag, AIM_ERR_UNSUPPORTED, "model: front-end %u", fe);
+    m->frontend = (int)fe;
+    if (rd32(p + 76))
+        return diag_fail(diag, AIM_ERR_CORRUPT, "model: reserved field not zero");
     size_t table_end = DET_HEADER_BYTES + (size_t)nt * DET_TENSOR_BYTES;
     if (table_end > n - 4)
         return diag_fail(diag, AIM_ERR_TRUNCATED, "model: tensor table truncated");

@@ -6,7 +6,9 @@
  *   12 u32 model type (1 GMM, 2 NN)   16 u32 tensor count (1..64)
  *   20 u32 total size in bytes  24 char name[32] (NUL-terminated, printable)
  *   56 u32 model version        60 f32 calib_a, calib_b, threshold
- *   72 u32 reserved[2] (0)      80 tensor table, 52 bytes per tensor:
+ *   72 u32 front-end (0: LFCC of the 16 kHz input; 1: the input is first
+ *      conditioned, detect/cond.h)   76 u32 reserved (0)
+ *   80 tensor table, 52 bytes per tensor:
  *      char name[16]; u32 dtype (0 f32, 1 i32); u32 ndim (1..4);
  *      u32 dims[4] (unused = 1); u32 offset; u32 nbytes; u32 crc32
  *   tensor data (4-aligned, in table order, no overlap), then
@@ -37,6 +39,8 @@
 #define DET_FORMAT_VERSION 1
 #define DET_TYPE_GMM 1
 #define DET_TYPE_NN 2
+#define DET_FRONTEND_RAW 0
+#define DET_FRONTEND_COND 1 /* band 150-3800 Hz + -75 dBFS floor (cond.h) */
 #define DET_HEADER_BYTES 80
 #define DET_TENSOR_BYTES 52
 #define DET_MAX_TENSORS 64
@@ -59,6 +63,7 @@ struct aim_detect_model {
     unsigned char *blob; /* owned copy; tensors point into it */
     size_t blob_len;
     int type;
+    int frontend; /* DET_FRONTEND_* */
     char name[48]; /* "name version" */
     float calib_a, calib_b, threshold;
     int emb_dim;
