@@ -120,8 +120,8 @@ static void t_golden(void)
 static void t_short(void)
 {
     /* under one frame: nothing; exactly one frame: one frame, deltas 0 */
-    float x[400];
-    for (int i = 0; i < 400; i++)
+    float x[480];
+    for (int i = 0; i < 480; i++)
         x[i] = (float)sin(i * 0.3) * 0.5f;
     float feat[2 * LFCC_DIM];
     unsigned char v[2];
