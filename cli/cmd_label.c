@@ -43,6 +43,21 @@ static const char LABEL_HELP[] =
     "  --audible-mode insert|mix  splice the prompt in (default) or mix it over\n"
     "                       the content (the content is ducked while it plays)\n"
     "  --audible-voice FILE your own spoken prompt (any audio file, up to 60 s)\n"
+    "  --tone-hz HZ         rhythm tone frequency, 100..3500 (default 1000;\n"
+    "                       'aimark check' listens at 1000)\n"
+    "  --unit-ms MS         rhythm unit, 60..500: short tone and gaps one unit, long\n"
+    "                       tone and the gap between the letters three (default 100;\n"
+    "                       'aimark check' listens for 100)\n"
+    "  --tone-ramp-ms MS    raised-cosine edge of each tone, 1..unit/4 (default 5)\n"
+    "  --prompt-level-db DB prompt RMS relative to the content's loudness, -40..10\n"
+    "                       (default -6 for rhythm, 0 for voice)\n"
+    "  --prompt-peak-dbfs DB   cap on the prompt's peak, -40..0 (default -1)\n"
+    "  --prompt-fallback-dbfs DB  loudness assumed where the content around a\n"
+    "                       prompt is silent, -60..-6 (default -23)\n"
+    "  --prompt-pad-ms MS   insert mode: silence each side of the prompt, 10..2000\n"
+    "                       (default 250)\n"
+    "  --mix-duck-db DB     mix mode: content gain while the prompt plays, -40..0\n"
+    "                       (default -12)\n"
     "  --visible            draw the visible label on images (PNG, JPEG, WebP) and\n"
     "                       on the first 2 s of MP4/MOV video\n"
     "  --text TEXT          visible label text (default \"AI生成\")\n"
@@ -375,6 +390,96 @@ static int parse_positions(const char *v, unsigned *pos)
     return 0;
 }
 
+/* The prompt's tuning options: each sets a field of aim_audible_config (or
+ * its rhythm), with the library's range, so a bad value is a usage error
+ * naming the option before any file is touched. */
+enum { TUNE_ANY, TUNE_RHYTHM, TUNE_INSERT, TUNE_MIX };
+enum { T_TONE, T_UNIT, T_RAMP, T_LEVEL, T_PEAK, T_FALLBACK, T_PAD, T_DUCK, T_COUNT };
+static const struct tune_opt {
+    const char *name;
+    double lo, hi;
+    const char *unit;
+    int needs; /* TUNE_*: the --audible kind or --audible-mode it goes with */
+} TUNE[T_COUNT] = {
+    [T_TONE] = {"--tone-hz", 100, 3500, " Hz", TUNE_RHYTHM},
+    [T_UNIT] = {"--unit-ms", 60, 500, " ms", TUNE_RHYTHM},
+    [T_RAMP] = {"--tone-ramp-ms", 1, 125, " ms", TUNE_RHYTHM},
+    [T_LEVEL] = {"--prompt-level-db", -40, 10, " dB", TUNE_ANY},
+    [T_PEAK] = {"--prompt-peak-dbfs", -40, 0, " dBFS", TUNE_ANY},
+    [T_FALLBACK] = {"--prompt-fallback-dbfs", -60, -6, " dBFS", TUNE_ANY},
+    [T_PAD] = {"--prompt-pad-ms", 10, 2000, " ms", TUNE_INSERT},
+    [T_DUCK] = {"--mix-duck-db", -40, 0, " dB", TUNE_MIX},
+};
+
+/* A number in [lo, hi] for TUNE[k]. Returns 0, or EXIT_USAGE after a message
+ * naming the option and its range. */
+static int parse_tune(const char *cmd, int k, const char *v, double *out)
+{
+    char *end = NULL;
+    double x = v ? strtod(v, &end) : 0;
+    if (v && end != v && !*end && x >= TUNE[k].lo && x <= TUNE[k].hi) {
+        *out = x;
+        return 0;
+    }
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s takes a number from %g to %g%s", TUNE[k].name, TUNE[k].lo, TUNE[k].hi,
+             TUNE[k].unit);
+    return usage_error(cmd, msg, v);
+}
+
+/* Check the tuning options given (set[k]) against --audible and
+ * --audible-mode, and store them in cfg. Returns 0 or EXIT_USAGE. */
+static int apply_tune(const char *cmd, const double *val, const int *set, const char *audible,
+                      aim_audible_config *cfg)
+{
+    char msg[120];
+    for (int k = 0; k < T_COUNT; k++) {
+        if (!set[k])
+            continue;
+        const char *with = NULL;
+        if (!audible)
+            with = "--audible";
+        else if (TUNE[k].needs == TUNE_RHYTHM && cfg->kind != AIM_AUDIBLE_RHYTHM)
+            with = "--audible rhythm";
+        else if (TUNE[k].needs == TUNE_INSERT && cfg->mode != AIM_AUDIBLE_INSERT)
+            with = "--audible-mode insert (the default)";
+        else if (TUNE[k].needs == TUNE_MIX && cfg->mode != AIM_AUDIBLE_MIX)
+            with = "--audible-mode mix";
+        if (with) {
+            snprintf(msg, sizeof msg, "%s goes with %s", TUNE[k].name, with);
+            return usage_error(cmd, msg, NULL);
+        }
+    }
+    aim_audible_rhythm *r = &cfg->rhythm;
+    if (set[T_TONE])
+        r->tone_hz = (float)val[T_TONE];
+    if (set[T_UNIT]) {
+        /* Morse proportions: dash and letter gap are three units. */
+        r->dot_ms = r->gap_ms = (float)val[T_UNIT];
+        r->dash_ms = r->letter_gap_ms = 3.0f * (float)val[T_UNIT];
+    }
+    if (set[T_RAMP])
+        r->ramp_ms = (float)val[T_RAMP];
+    if (r->ramp_ms > r->dot_ms / 4.0f) {
+        snprintf(msg, sizeof msg, "--tone-ramp-ms must be at most a quarter of --unit-ms (%g ms here)",
+                 r->dot_ms / 4.0);
+        return usage_error(cmd, msg, NULL);
+    }
+    if (set[T_LEVEL]) {
+        cfg->rhythm_level_db = (float)val[T_LEVEL];
+        cfg->voice_level_db = (float)val[T_LEVEL];
+    }
+    if (set[T_PEAK])
+        cfg->max_peak_dbfs = (float)val[T_PEAK];
+    if (set[T_FALLBACK])
+        cfg->fallback_dbfs = (float)val[T_FALLBACK];
+    if (set[T_PAD])
+        cfg->pad_ms = val[T_PAD];
+    if (set[T_DUCK])
+        cfg->mix_duck_db = (float)val[T_DUCK];
+    return 0;
+}
+
 /* Decode the user's spoken prompt (any audio file) to mono float, at most
  * 60 s. Returns 0, or 1 after printing a usage error. */
 static int load_voice(const char *cmd, const char *path, write_ctx *ctx)
@@ -431,6 +536,8 @@ static int run_write(int argc, char **argv, int propagate)
     aim_write_opts_init(&ctx.wopts);
     aim_audible_config_init(&ctx.audible_cfg);
     aim_visible_opts_init(&ctx.vopts);
+    double tune_val[T_COUNT] = {0};
+    int tune_set[T_COUNT] = {0};
     int jobs = default_jobs();
     char **files = calloc((size_t)argc, sizeof *files);
     int nfiles = 0;
@@ -519,6 +626,16 @@ static int run_write(int argc, char **argv, int propagate)
                     rc = EXIT_USAGE;
                 continue;
             }
+            int tuned = 0;
+            for (int k = 0; k < T_COUNT && !tuned; k++) {
+                if ((r = arg_value(argc, argv, &i, TUNE[k].name, &v)) != 0) {
+                    rc = r < 0 ? EXIT_USAGE : parse_tune(cmd, k, v, &tune_val[k]);
+                    tune_set[k] = 1;
+                    tuned = 1;
+                }
+            }
+            if (tuned)
+                continue;
             if (strcmp(a, "--visible") == 0) {
                 ctx.visible = 1;
                 continue;
@@ -606,6 +723,8 @@ static int run_write(int argc, char **argv, int propagate)
         else if (!ctx.visible && (ctx.vopts.text || ctx.vopts.place != AIM_VIS_BOTTOM_RIGHT ||
                                   ctx.vopts.video_tail_s > 0))
             rc = usage_error(cmd, "--text, --corner and --video-tail go with --visible", NULL);
+        else
+            rc = apply_tune(cmd, tune_val, tune_set, ctx.audible, &ctx.audible_cfg);
     }
     if (rc == 0) {
         if (!propagate)
