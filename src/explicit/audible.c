@@ -143,6 +143,8 @@ const char *aim_audible_voice_text(void)
 
 /* ---- loudness -------------------------------------------------------------- */
 
+#define AUDIBLE_MIN_MEASURED_BLOCKS 10 /* 1 s of 100 ms blocks */
+
 double audible_loudness_dbfs(const float *mono, size_t n, int rate, double fallback)
 {
     size_t blk = (size_t)rate / 10;
@@ -176,5 +178,11 @@ double audible_loudness_dbfs(const float *mono, size_t n, int rate, double fallb
     }
     if (cnt == 0)
         return fallback;
-    return 10.0 * log10(sum / (double)cnt);
+    double l = 10.0 * log10(sum / (double)cnt);
+    /* Under a second of gated audio is no measure of the content (a codec's
+     * pre-echo before music after silence once set -50 dBFS and made the
+     * prompt nearly inaudible): then never go below the fallback level. */
+    if (cnt < AUDIBLE_MIN_MEASURED_BLOCKS && l < fallback)
+        return fallback;
+    return l;
 }

@@ -27,7 +27,8 @@ void audible_segments_of(const aim_audible_rhythm *r, audible_segments *s);
 /* Gated loudness of mono power samples x[0..n): mean power of 100 ms
  * blocks above -70 dBFS and within 20 dB of their mean (as in LUFS gating,
  * without the K filter). Returns dBFS RMS, or `fallback` if no block
- * passes. */
+ * passes; when under 1 s of blocks passes (a codec's smear before music,
+ * a click), at least `fallback`. */
 double audible_loudness_dbfs(const float *mono, size_t n, int rate, double fallback);
 
 #endif

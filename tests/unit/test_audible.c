@@ -678,7 +678,29 @@ static void t_detector_misuse(void)
     CHECK(aim_audible_detector_hits(NULL, &n) == NULL && n == 0);
 }
 
-TEST_MAIN(t_rhythm_timing, t_rhythm_rates, t_voice_builtin, t_insert_length_and_content,
+/* Loudness of sparse content: under 1 s of gated audio never sets the
+ * prompt below the fallback level; genuinely quiet content keeps its level. */
+static void t_loudness_sparse(void)
+{
+    enum { R = 16000, N = 3 * R };
+    float *x = calloc(N, sizeof *x);
+    CHECK(x != NULL);
+    if (!x)
+        return;
+    /* two 100 ms blocks of a tone at -50 dBFS RMS in 3 s of silence */
+    for (size_t i = R; i < R + R / 5; i++)
+        x[i] = 0.00447f * (float)sin(0.3 * (double)i);
+    double l = audible_loudness_dbfs(x, N, R, -23.0);
+    CHECK(fabs(l + 23.0) < 1e-9);
+    /* 2 s of the same tone: measured as it is */
+    for (size_t i = 0; i < 2 * R; i++)
+        x[i] = 0.00447f * (float)sin(0.3 * (double)i);
+    l = audible_loudness_dbfs(x, N, R, -23.0);
+    CHECK(fabs(l + 50.0) < 0.5);
+    free(x);
+}
+
+TEST_MAIN(t_loudness_sparse, t_rhythm_timing, t_rhythm_rates, t_voice_builtin, t_insert_length_and_content,
           t_block_size_independent, t_no_clicks_at_splices, t_level_follows_content,
           t_mix_turns, t_mix_ducks_content, t_voice_insert, t_inserter_misuse, t_detect_clean_and_noisy,
           t_detect_after_resample_to_8k, t_detect_mixed_prompts, t_no_false_alarms, t_detector_misuse)
