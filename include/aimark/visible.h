@@ -15,6 +15,9 @@
  * Text is rendered with FreeType from a CJK font file (default: Noto Sans
  * CJK Bold from Debian's fonts-noto-cjk; see aim_visible_font_candidate).
  *
+ * Reading (aim_visible_reader): find such a label in an image or in the
+ * opening seconds of a video with OCR (tesseract), for platforms.
+ *
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef AIMARK_VISIBLE_H
@@ -142,6 +145,112 @@ AIM_EXPORT int aim_visible_label_file(const char *in_path, const char *out_path,
 AIM_EXPORT int aim_visible_label_mem(const void *in, size_t n, const aim_visible_opts *vopts,
                                      const aim_label *label, const aim_write_opts *wopts,
                                      void **out, size_t *out_n, aim_diag *diag);
+
+
+/* ---- reading: does a picture or video carry a visible label? ------------- */
+
+/*
+ * The reading direction, for platforms (Labeling Measures Art. 6: a platform
+ * that detects an explicit label treats the content as at least suspected).
+ * The top and bottom strips of the picture (where GB 45438 §5.2 puts the
+ * label: an edge or a corner) are cut out, scaled so that text 5%..15% of
+ * the shortest side tall is a size tesseract reads well, turned into ink
+ * maps for light text and for dark text (morphological top-hat: boxes,
+ * plain areas and large shapes drop out, strokes stay) and read by
+ * tesseract 5 (Debian's libtesseract, Apache-2.0) with Simplified Chinese
+ * data. Each text line read is normalised and matched by
+ * aim_visible_text_matches(). Method, regions, rule and measured rates:
+ * docs/VISIBLE.md "Reading visible labels".
+ */
+
+/** Reader options. Fill with aim_visible_read_opts_init() first. */
+typedef struct aim_visible_read_opts {
+    size_t struct_size;    /**< set by init; lets the struct grow compatibly */
+    const char *tessdata;  /**< folder holding <lang>.traineddata; NULL = the
+                                TESSDATA_PREFIX environment variable if set, else
+                                /usr/share/tesseract-ocr/5/tessdata (Debian 12),
+                                else /usr/share/tesseract-ocr/4.00/tessdata.
+                                Copied by _new. */
+    const char *lang;      /**< tesseract language(s); NULL = "chi_sim" (it reads
+                                Latin letters too). "chi_sim+eng" is slower. Copied. */
+    double strip;          /**< height of the top/bottom strip searched, fraction
+                                of the shortest side, 0.1..0.5; default 0.22 */
+    uint64_t max_pixels;   /**< refuse larger images/frames; default 64 Mpixel */
+    unsigned video_frames; /**< frames read from a video's opening, 1..16; default 3 */
+    double video_head_s;   /**< the opening searched, seconds; default 2.0 (§5.4) */
+} aim_visible_read_opts;
+
+AIM_EXPORT void aim_visible_read_opts_init(aim_visible_read_opts *o);
+
+/** A reader: one tesseract instance with its language data loaded. */
+typedef struct aim_visible_reader aim_visible_reader;
+
+/**
+ * Create a reader (loads the language data, ~0.1 s and ~30 MB for chi_sim).
+ * `o` may be NULL for defaults. Returns AIM_OK and *out, or
+ * AIM_ERR_INVALID_ARG (bad options), AIM_ERR_NOT_FOUND (no
+ * <lang>.traineddata in the tessdata folder: install tesseract-ocr-chi-sim
+ * or set TESSDATA_PREFIX; diag says where it looked), AIM_ERR_NOMEM.
+ * Thread-safety: a reader is used by one thread at a time; make one per
+ * thread (tesseract instances share nothing). Free with
+ * aim_visible_reader_free (NULL accepted).
+ */
+AIM_EXPORT int aim_visible_reader_new(const aim_visible_read_opts *o, aim_visible_reader **out,
+                                      aim_diag *diag);
+AIM_EXPORT void aim_visible_reader_free(aim_visible_reader *r);
+
+/** What a read found. Plain caller-allocated struct; no pointers. */
+typedef struct aim_visible_found {
+    int found;             /**< 1: a line matching the label rule was read */
+    char text[AIM_VIS_MAX_TEXT]; /**< that line as OCR read it (UTF-8, spaces
+                                kept, cut at a character boundary); "" if none */
+    aim_vis_place region;  /**< where it is: a corner, or the top/bottom centre */
+    unsigned x, y, w, h;   /**< its bounding box in the picture's pixels */
+    double time_s;         /**< video: time of the frame from the first frame;
+                                images: 0 */
+    unsigned frames;       /**< pictures read: 1 for an image, up to video_frames */
+} aim_visible_found;
+
+/**
+ * Look for a visible label in the file at `path`: PNG, JPEG or WebP (the
+ * decoders the labeller uses), or MP4/MOV (up to video_frames frames spread
+ * over the first video_head_s seconds, read in turn until one has the
+ * label). Returns AIM_OK with *res filled whether or not a label was found,
+ * or AIM_ERR_IO, AIM_ERR_UNKNOWN_FORMAT (not one of these formats),
+ * AIM_ERR_UNSUPPORTED (an MP4 without a video track, animated PNG/WebP,
+ * CMYK JPEG), AIM_ERR_CORRUPT / AIM_ERR_TRUNCATED (undecodable),
+ * AIM_ERR_LIMIT (over max_pixels), AIM_ERR_NOMEM, AIM_ERR_BAD_STATE (the
+ * reader failed before: OCR returned no result; free it and make another).
+ * diag->format is set when the format was recognised.
+ */
+AIM_EXPORT int aim_visible_read_file(aim_visible_reader *r, const char *path,
+                                     aim_visible_found *res, aim_diag *diag);
+
+/**
+ * The same for 8-bit RGBA pixels in memory (row `stride` bytes, straight
+ * alpha, composited over white): e.g. a frame a platform already decoded,
+ * or a generator checking its own output. Errors: AIM_ERR_INVALID_ARG,
+ * AIM_ERR_LIMIT, AIM_ERR_NOMEM, AIM_ERR_BAD_STATE.
+ */
+AIM_EXPORT int aim_visible_read_rgba(aim_visible_reader *r, const uint8_t *rgba, unsigned width,
+                                     unsigned height, size_t stride, aim_visible_found *res,
+                                     aim_diag *diag);
+
+/**
+ * The matching rule, on one line of UTF-8 text: 1 when it reads as an AI
+ * label, else 0 (also for NULL). The text is normalised first: spaces and
+ * punctuation dropped, full-width Latin made ASCII, letters upper-cased,
+ * and an "A" followed by I, L, 1, |, ! or 丨 taken as "AI" (OCR reads the
+ * sans-serif I as l, 1 or |). It then matches when an AI element ("AI" or
+ * "人工智能") is followed, with at most 2 characters between, by a
+ * generation element ("生成" or "合成"): "AI生成", "由AI生成", "AI合成",
+ * "人工智能生成", "AI辅助生成", "Al生成". Pure function, thread-safe.
+ */
+AIM_EXPORT int aim_visible_text_matches(const char *utf8);
+
+/** Long name of a region for reports: "bottom-right", "bottom-left",
+ *  "top-right", "top-left", "top", "bottom"; "?" when out of range. */
+AIM_EXPORT const char *aim_vis_region_name(aim_vis_place p);
 
 #ifdef __cplusplus
 }

@@ -308,3 +308,20 @@ int vis_jpeg(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *ou
     jimg_free(&g);
     return rc;
 }
+
+int vis_jpeg_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas *cv, aim_diag *d)
+{
+    memset(cv, 0, sizeof *cv);
+    aim_visible_opts r;
+    aim_visible_opts_init(&r);
+    r.max_pixels = max_pixels;
+    r.jpeg_quality = 92; /* not estimated: nothing is encoded */
+    jimg g;
+    memset(&g, 0, sizeof g);
+    int rc = decode(in, n, &r, &g, d);
+    if (rc)
+        return rc;
+    free_markers(g.marks, g.nmarks);
+    *cv = (vis_canvas){g.px, g.w, g.h, g.stride, g.ch, 8};
+    return AIM_OK;
+}

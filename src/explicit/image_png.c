@@ -338,3 +338,21 @@ int vis_png(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *out
     free(refs);
     return out->err ? diag_fail(d, out->err, "png: output too large") : AIM_OK;
 }
+
+int vis_png_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas *cv, aim_diag *d)
+{
+    memset(cv, 0, sizeof *cv);
+    chunk_ref *refs;
+    size_t nrefs;
+    uint32_t w = 0, h = 0;
+    int same_enc = 0;
+    int rc = scan(in, n, &refs, &nrefs, &w, &h, &same_enc, d);
+    if (rc)
+        return rc;
+    free(refs);
+    if (w == 0 || h == 0 || w > VIS_MAX_DIM || h > VIS_MAX_DIM || (uint64_t)w * h > max_pixels)
+        return diag_fail(d, AIM_ERR_LIMIT, "png: %ux%u is over the pixel limit", (unsigned)w,
+                         (unsigned)h);
+    png_ctx c = {in, n, 0, 0, NULL, {0}};
+    return decode(&c, NULL, cv, d);
+}

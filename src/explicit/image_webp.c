@@ -63,43 +63,71 @@ static int copy_chunks(const uint8_t *in, size_t end, WebPMux *mux, aim_diag *d)
     return AIM_OK;
 }
 
-int vis_webp(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *out, aim_diag *d)
+/* RIFF framing, features and size checks shared by the labeller and the
+ * reader: the end of the RIFF data and the bitstream features. */
+static int check_image(const uint8_t *in, size_t n, uint64_t max_pixels, size_t *end,
+                       WebPBitstreamFeatures *f, aim_diag *d)
 {
-    size_t end = 0;
-    int rc = check_riff(in, n, &end, d);
+    int rc = check_riff(in, n, end, d);
     if (rc)
         return rc;
-    WebPBitstreamFeatures f;
-    VP8StatusCode st = WebPGetFeatures(in, end, &f);
+    VP8StatusCode st = WebPGetFeatures(in, *end, f);
     if (st == VP8_STATUS_NOT_ENOUGH_DATA)
         return diag_fail(d, AIM_ERR_TRUNCATED, "webp: truncated");
     if (st != VP8_STATUS_OK)
         return diag_fail(d, AIM_ERR_CORRUPT, "webp: bad bitstream header (status %d)", (int)st);
-    if (f.has_animation)
+    if (f->has_animation)
         return diag_fail(d, AIM_ERR_UNSUPPORTED, "webp: animated WebP is not supported");
-    unsigned w = (unsigned)f.width, h = (unsigned)f.height;
-    if (f.width <= 0 || f.height <= 0 || w > VIS_MAX_DIM || h > VIS_MAX_DIM ||
-        (uint64_t)w * h > r->max_pixels)
+    unsigned w = (unsigned)f->width, h = (unsigned)f->height;
+    if (f->width <= 0 || f->height <= 0 || w > VIS_MAX_DIM || h > VIS_MAX_DIM ||
+        (uint64_t)w * h > max_pixels)
         return diag_fail(d, AIM_ERR_LIMIT, "webp: %ux%u is over the pixel limit", w, h);
+    return AIM_OK;
+}
 
-    vis_overlay ov;
-    if ((rc = vis_overlay_make(w, h, r, &ov, d)) != AIM_OK)
+int vis_webp_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas *cv, aim_diag *d)
+{
+    memset(cv, 0, sizeof *cv);
+    size_t end = 0;
+    WebPBitstreamFeatures f;
+    int rc = check_image(in, n, max_pixels, &end, &f, d);
+    if (rc)
         return rc;
+    unsigned w = (unsigned)f.width, h = (unsigned)f.height;
     int ch = f.has_alpha ? 4 : 3;
     size_t stride = (size_t)w * (size_t)ch;
     uint8_t *px = malloc(stride * h);
-    if (!px) {
-        vis_overlay_free(&ov);
+    if (!px)
         return diag_fail(d, AIM_ERR_NOMEM, "webp: out of memory for %ux%u pixels", w, h);
-    }
     uint8_t *ok = f.has_alpha ? WebPDecodeRGBAInto(in, end, px, stride * h, (int)stride)
                               : WebPDecodeRGBInto(in, end, px, stride * h, (int)stride);
     if (!ok) {
         free(px);
-        vis_overlay_free(&ov);
         return diag_fail(d, AIM_ERR_CORRUPT, "webp: the image data does not decode");
     }
-    vis_canvas cv = {px, w, h, stride, ch, 8};
+    *cv = (vis_canvas){px, w, h, stride, ch, 8};
+    return AIM_OK;
+}
+
+int vis_webp(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *out, aim_diag *d)
+{
+    size_t end = 0;
+    WebPBitstreamFeatures f;
+    int rc = check_image(in, n, r->max_pixels, &end, &f, d);
+    if (rc)
+        return rc;
+    unsigned w = (unsigned)f.width, h = (unsigned)f.height;
+
+    vis_overlay ov;
+    if ((rc = vis_overlay_make(w, h, r, &ov, d)) != AIM_OK)
+        return rc;
+    vis_canvas cv;
+    if ((rc = vis_webp_decode(in, n, r->max_pixels, &cv, d)) != AIM_OK) {
+        vis_overlay_free(&ov);
+        return rc;
+    }
+    uint8_t *px = cv.px;
+    size_t stride = cv.stride;
     vis_composite(&ov, &cv);
     vis_overlay_free(&ov);
 

@@ -17,8 +17,6 @@
 #include "core/diag.h"
 #include "explicit/visible_internal.h"
 
-/* Largest image file read into memory. */
-#define VIS_MAX_FILE_BYTES (512u * 1024u * 1024u)
 /* Largest encoded image we produce. */
 #define VIS_MAX_OUT_BYTES ((size_t)1024u * 1024u * 1024u)
 
@@ -395,7 +393,7 @@ int aim_visible_label_mem(const void *in, size_t n, const aim_visible_opts *vopt
     return label_image(in, n, &r, label, wopts, out, out_n, diag);
 }
 
-static int read_whole(int fd, size_t size, uint8_t **out)
+int vis_read_whole(int fd, size_t size, uint8_t **out)
 {
     uint8_t *p = malloc(size ? size : 1);
     if (!p)
@@ -500,7 +498,7 @@ int aim_visible_label_file(const char *in_path, const char *out_path,
                          VIS_MAX_FILE_BYTES >> 20);
     }
     uint8_t *in;
-    rc = read_whole(fd, (size_t)st.st_size, &in);
+    rc = vis_read_whole(fd, (size_t)st.st_size, &in);
     close(fd);
     if (rc)
         return diag_fail(diag, rc, "cannot read %s", in_path);

@@ -1,7 +1,8 @@
 /*
  * Internals of the visible-label layer: the font renderer (font.c), the
  * overlay (a coverage mask placed on a picture, visible.c) and one codec
- * module per format (image_png.c, image_jpeg.c, image_webp.c, video_mp4.c).
+ * module per format (image_png.c, image_jpeg.c, image_webp.c, video_mp4.c);
+ * the reader (visible_read.c) uses the image decoders.
  */
 #ifndef AIM_EXPLICIT_VISIBLE_INTERNAL_H
 #define AIM_EXPLICIT_VISIBLE_INTERNAL_H
@@ -78,5 +79,17 @@ int vis_jpeg(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *ou
 int vis_webp(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *out, aim_diag *d);
 /* Video: read in_path, write the labelled MP4/MOV to tmp_path. */
 int vis_video(const char *in_path, const char *tmp_path, const aim_visible_opts *r, aim_diag *d);
+
+/* Decode only, for the reader (visible_read.c): the same decoders and
+ * checks, the pixels into a canvas (cv->px from malloc; the caller frees
+ * it). The size is checked against max_pixels before any pixel buffer. */
+int vis_png_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas *cv, aim_diag *d);
+int vis_jpeg_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas *cv, aim_diag *d);
+int vis_webp_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas *cv, aim_diag *d);
+
+/* Largest image file read into memory. */
+#define VIS_MAX_FILE_BYTES (512u * 1024u * 1024u)
+/* Read `size` bytes from fd into a new buffer (visible.c). */
+int vis_read_whole(int fd, size_t size, uint8_t **out);
 
 #endif
