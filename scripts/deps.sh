@@ -11,7 +11,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       webp xxd time bc
       libsndfile1-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libssl-dev
       libfreetype-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libswscale-dev fonts-noto-cjk
-      tesseract-ocr tesseract-ocr-chi-sim)
+      tesseract-ocr tesseract-ocr-chi-sim libtesseract-dev python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
