@@ -17,6 +17,8 @@
  * aim_visible_text_matches().
  */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <leptonica/allheaders.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libswscale/swscale.h>
@@ -47,6 +50,8 @@
 /* Tesseract's resolution hint for the scaled strips. */
 #define STRIP_PPI 150
 /* Video: decoded frames and packets read before giving up. */
+/* Wall-clock bound on one OCR pass (a strip full of texture is slow). */
+#define OCR_DEADLINE_MS 3000
 #define VID_MAX_FRAMES 4096
 #define VID_MAX_PACKETS 20000
 /* Words kept from one OCR pass, and the longest run of words matched. */
@@ -59,6 +64,7 @@ static const char *const TESSDATA_DIRS[] = {"/usr/share/tesseract-ocr/5/tessdata
 
 struct aim_visible_reader {
     TessBaseAPI *api;
+    ETEXT_DESC *monitor; /* carries the per-pass deadline */
     aim_visible_read_opts o;
     char *lang;
     int bad; /* OCR failed once: refuse further calls */
@@ -252,6 +258,11 @@ static int resolve_opts(const aim_visible_read_opts *o, aim_visible_read_opts *r
     return AIM_OK;
 }
 
+/* Leptonica (tesseract's image library) prints to stderr by default; a
+ * library never prints. Process-wide, set once. */
+static pthread_once_t lept_once = PTHREAD_ONCE_INIT;
+static void lept_quiet(void) { setMsgSeverity(L_SEVERITY_NONE); }
+
 int aim_visible_reader_new(const aim_visible_read_opts *o, aim_visible_reader **out,
                            aim_diag *diag)
 {
@@ -293,8 +304,10 @@ int aim_visible_reader_new(const aim_visible_read_opts *o, aim_visible_reader **
     h->lang = strdup(r.lang);
     h->o.tessdata = NULL; /* not retained */
     h->o.lang = h->lang;
+    pthread_once(&lept_once, lept_quiet);
     h->api = h->lang ? TessBaseAPICreate() : NULL;
-    if (!h->api) {
+    h->monitor = h->api ? TessMonitorCreate() : NULL;
+    if (!h->monitor) {
         aim_visible_reader_free(h);
         return AIM_ERR_NOMEM;
     }
@@ -319,6 +332,8 @@ void aim_visible_reader_free(aim_visible_reader *r)
         TessBaseAPIEnd(r->api);
         TessBaseAPIDelete(r->api);
     }
+    if (r->monitor)
+        TessMonitorDelete(r->monitor);
     free(r->lang);
     free(r->grey);
     free(r->scaled);
@@ -542,7 +557,15 @@ static int ocr_ink(aim_visible_reader *r, unsigned w, unsigned h, aim_visible_fo
 {
     TessBaseAPISetImage(r->api, r->ink, (int)w, (int)h, 1, (int)w);
     TessBaseAPISetSourceResolution(r->api, STRIP_PPI);
-    if (TessBaseAPIRecognize(r->api, NULL) != 0) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    TessMonitorSetDeadlineMSecs(r->monitor, OCR_DEADLINE_MS);
+    if (TessBaseAPIRecognize(r->api, r->monitor) != 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+        TessBaseAPIClear(r->api);
+        if (ms >= OCR_DEADLINE_MS - 50)
+            return 0; /* out of time: this pass read nothing */
         r->bad = 1;
         return AIM_ERR_NOMEM;
     }
