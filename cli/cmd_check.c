@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const char CHECK_HELP[] =
-    "Usage: aimark check [--key KEYFILE ...] [--meta-only] [--json] [-j N] FILE|DIR...\n"
+    "Usage: aimark check [--key KEYFILE ...] [--meta-only] [--no-ocr] [--json] [-j N] FILE|DIR...\n"
     "\n"
     "Read the GB 45438 implicit label (AIGC) of each file and classify it as\n"
     "Labeling Measures Art. 6 asks: confirmed (Label 1), possible (Label 2),\n"
@@ -22,11 +22,17 @@ static const char CHECK_HELP[] =
     "prompt (explicit label, GB 45438 section 4) and the synthetic speech detector;\n"
     "speech the detector flags makes an unlabelled file suspected.\n"
     "\n"
+    "Images (PNG, JPEG, WebP) and the opening 2 s of MP4/MOV video are read\n"
+    "with OCR (tesseract, chi_sim) for a visible label such as \"AI生成\" at an\n"
+    "edge or corner (GB 45438 section 5.2/5.4); one found on a file without a\n"
+    "metadata label makes it suspected.\n"
+    "\n"
     "  --key KEYFILE  also look for the audio watermark with this key (repeatable);\n"
     "               a valid watermark makes the file confirmed even when the\n"
     "               metadata label was stripped, with the recovered identifier\n"
     "  --meta-only  read the metadata label only (no decoding: the fast path)\n"
     "  --no-detect  analyse audio for the rhythm prompt but skip the detector\n"
+    "  --no-ocr     do not read images and video for a visible label\n"
     "  --model PATH detector model blob (default: the built-in one)\n"
     "  --json       one JSON object per file per line\n"
     "  -j, --jobs N worker threads (default: all cores)\n"
@@ -36,7 +42,10 @@ static const char CHECK_HELP[] =
 
 typedef struct check_ctx {
     int json;
-    int meta_only, no_detect;
+    int meta_only, no_detect, no_ocr;
+    pthread_key_t reader_key;      /* one visible-label reader per worker, made lazily */
+    int ocr_failed;                /* a reader could not be made: OCR off, said once */
+    char ocr_err[240];
     const aim_detect_model *model; /* shared read-only by the workers */
     cli_keys keys;
     pthread_mutex_t mu;
@@ -133,6 +142,44 @@ static void analyse(const check_ctx *ctx, const char *path, content *c)
     aim_detector_free(sd);
     aim_audible_detector_free(ad);
     aim_audio_reader_free(r);
+}
+
+static void reader_dtor(void *p) { aim_visible_reader_free(p); }
+
+/* This worker's reader, made on first use; NULL (err filled) when OCR is
+ * unavailable, e.g. the chi_sim data is missing. */
+static aim_visible_reader *thread_reader(check_ctx *ctx, char *err, size_t cap)
+{
+    aim_visible_reader *r = pthread_getspecific(ctx->reader_key);
+    if (r)
+        return r;
+    pthread_mutex_lock(&ctx->mu);
+    int failed = ctx->ocr_failed;
+    if (failed)
+        snprintf(err, cap, "%s", ctx->ocr_err);
+    pthread_mutex_unlock(&ctx->mu);
+    if (failed)
+        return NULL;
+    aim_diag d;
+    memset(&d, 0, sizeof d);
+    int rc = aim_visible_reader_new(NULL, &r, &d);
+    if (rc == AIM_OK && pthread_setspecific(ctx->reader_key, r) == 0)
+        return r;
+    aim_visible_reader_free(r);
+    snprintf(err, cap, "%s", d.message[0] ? d.message : aim_strerror(rc));
+    pthread_mutex_lock(&ctx->mu);
+    if (!ctx->ocr_failed) {
+        ctx->ocr_failed = 1;
+        snprintf(ctx->ocr_err, sizeof ctx->ocr_err, "%s", err);
+        fprintf(stderr, "aimark check: visible labels are not read: %s (--no-ocr skips them)\n", err);
+    }
+    pthread_mutex_unlock(&ctx->mu);
+    return NULL;
+}
+
+static int is_picture_format(aim_format f)
+{
+    return f == AIM_FORMAT_PNG || f == AIM_FORMAT_JPEG || f == AIM_FORMAT_WEBP || f == AIM_FORMAT_MP4;
 }
 
 static void check_one(void *vctx, job *j)
@@ -241,6 +288,38 @@ static void check_one(void *vctx, job *j)
                 cls = AIM_CLASS_SUSPECTED;
         }
     }
+    /* The visible label: OCR of the picture's edges (video: its opening). */
+    int vis_state = 0; /* 0 not searched, 1 none found, 2 found, -1 error */
+    aim_visible_found vis;
+    char vis_err[240] = "";
+    memset(&vis, 0, sizeof vis);
+    if (!ctx->meta_only && !ctx->no_ocr && is_picture_format(fmt)) {
+        aim_visible_reader *vr = thread_reader(ctx, vis_err, sizeof vis_err);
+        if (vr) {
+            aim_diag vd;
+            memset(&vd, 0, sizeof vd);
+            int vrc = aim_visible_read_file(vr, j->path, &vis, &vd);
+            if (vrc == AIM_OK) {
+                vis_state = vis.found ? 2 : 1;
+            } else if (!(fmt == AIM_FORMAT_MP4 && vrc == AIM_ERR_UNSUPPORTED)) {
+                /* (an MP4 without video has nothing to see) */
+                vis_state = -1;
+                snprintf(vis_err, sizeof vis_err, "%s", vd.message[0] ? vd.message : aim_strerror(vrc));
+                add_warning(&warn, "visible-label reading failed: the picture could not be decoded");
+            }
+            if (vrc == AIM_ERR_BAD_STATE || vrc == AIM_ERR_NOMEM) {
+                pthread_setspecific(ctx->reader_key, NULL); /* a fresh one next time */
+                aim_visible_reader_free(vr);
+            }
+        } else {
+            vis_state = -1;
+        }
+        if (vis_state == 2) {
+            add_warning(&warn, "a visible AI-generation label was read on the picture");
+            if (cls == AIM_CLASS_NONE)
+                cls = AIM_CLASS_SUSPECTED;
+        }
+    }
     if (aim_meta_label_count(m) > 1) {
         char t[120];
         snprintf(t, sizeof t, "%u AIGC labels in one file (GB 45438 allows one); reporting the first",
@@ -312,6 +391,20 @@ static void check_one(void *vctx, job *j)
                 sb_json_str(&sb, ct.err);
             }
         }
+        if (vis_state == 2) {
+            sb_puts(&sb, ",\"visible\":{\"text\":");
+            sb_json_str(&sb, vis.text);
+            sb_printf(&sb, ",\"region\":\"%s\"", aim_vis_region_name(vis.region));
+            if (fmt == AIM_FORMAT_MP4)
+                sb_printf(&sb, ",\"time_s\":%.2f", vis.time_s);
+            sb_puts(&sb, "}");
+        } else if (vis_state != 0) {
+            sb_puts(&sb, ",\"visible\":null");
+            if (vis_state < 0) {
+                sb_puts(&sb, ",\"visible_error\":");
+                sb_json_str(&sb, vis_err);
+            }
+        }
         if (warn.len)
             sb_printf(&sb, ",\"warnings\":[%s]", warn.p);
         sb_puts(&sb, "}\n");
@@ -337,10 +430,21 @@ static void check_one(void *vctx, job *j)
         if (ct.scored)
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  speech=%s(%.2f)",
                      ct.det.synthetic ? "synthetic" : "bona-fide", ct.det.score);
+        if (vis_state == 2) {
+            size_t el = strlen(extra);
+            if (fmt == AIM_FORMAT_MP4)
+                snprintf(extra + el, sizeof extra - el, "  visible=%s@%.1fs", aim_vis_region_name(vis.region), vis.time_s);
+            else
+                snprintf(extra + el, sizeof extra - el, "  visible=%s", aim_vis_region_name(vis.region));
+        } else if (vis_state < 0) {
+            size_t el = strlen(extra);
+            snprintf(extra + el, sizeof extra - el, "  visible=error");
+        }
         const char *where = raw ? aim_meta_location(m)
                             : wm_hit >= 0 ? "watermark"
                             : ct.n_hits  ? "audible"
-                            : (ct.scored && ct.det.synthetic) ? "detector" : "-";
+                            : (ct.scored && ct.det.synthetic) ? "detector"
+                            : vis_state == 2 ? "visible" : "-";
         sb_printf(&sb, "%-10s %-11s %-26s %s%s%s%s\n", aim_class_name(cls), aim_format_name(aim_meta_format(m)),
                   where, j->path, who, wm, extra);
     }
@@ -378,6 +482,8 @@ int cmd_check(int argc, char **argv)
             ctx.meta_only = 1;
         } else if (strcmp(argv[i], "--no-detect") == 0) {
             ctx.no_detect = 1;
+        } else if (strcmp(argv[i], "--no-ocr") == 0) {
+            ctx.no_ocr = 1;
         } else if ((r = arg_value(argc, argv, &i, "--model", &v)) != 0) {
             if (r < 0) {
                 free(files);
@@ -419,6 +525,14 @@ int cmd_check(int argc, char **argv)
         ctx.model = model;
     }
     pthread_mutex_init(&ctx.mu, NULL);
+    /* Workers free their readers when they exit (the key's destructor). */
+    if (pthread_key_create(&ctx.reader_key, reader_dtor) != 0) {
+        pthread_mutex_destroy(&ctx.mu);
+        aim_detect_model_free(model);
+        free(files);
+        fprintf(stderr, "aimark check: cannot create thread-local storage\n");
+        return EXIT_FILE_ERRORS;
+    }
     if (!ctx.json && isatty(STDOUT_FILENO))
         printf("%-10s %-11s %-26s %s\n", "CLASS", "FORMAT", "LOCATION", "FILE");
     walker *w = walker_new(files, nfiles);
@@ -428,6 +542,7 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "%lu confirmed, %lu possible, %lu suspected, %lu none, %lu errors\n",
                 ctx.counts[AIM_CLASS_CONFIRMED], ctx.counts[AIM_CLASS_POSSIBLE],
                 ctx.counts[AIM_CLASS_SUSPECTED], ctx.counts[AIM_CLASS_NONE], ctx.errors);
+    pthread_key_delete(ctx.reader_key);
     pthread_mutex_destroy(&ctx.mu);
     aim_detect_model_free(model);
     free(files);
