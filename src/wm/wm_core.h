@@ -26,6 +26,9 @@
 #define WM_MSG_BITS (64 + WM_CHECK_BITS)
 #define WM_TAIL 6 /* K = 7 */
 #define WM_CODED ((WM_MSG_BITS + WM_TAIL) * 3)
+#ifndef WM_LIST
+#define WM_LIST 8 /* paths checked per decode (list Viterbi) */
+#endif
 
 typedef struct wm_layout {
     uint8_t group[WM_NBINS];  /* group of each marked bin */
