@@ -192,7 +192,11 @@ typedef struct aim_visible_reader aim_visible_reader;
  * <lang>.traineddata in the tessdata folder: install tesseract-ocr-chi-sim
  * or set TESSDATA_PREFIX; diag says where it looked), AIM_ERR_NOMEM.
  * Thread-safety: a reader is used by one thread at a time; make one per
- * thread (tesseract instances share nothing). Free with
+ * thread (tesseract instances share nothing). The first call also sets
+ * Leptonica's message level to none, process-wide (it prints otherwise).
+ * Debian's tesseract runs OpenMP threads inside each call: a program with
+ * its own worker threads should run with OMP_THREAD_LIMIT=1 in its
+ * environment (read when libgomp loads), as aimark check does. Free with
  * aim_visible_reader_free (NULL accepted).
  */
 AIM_EXPORT int aim_visible_reader_new(const aim_visible_read_opts *o, aim_visible_reader **out,
@@ -219,8 +223,9 @@ typedef struct aim_visible_found {
  * or AIM_ERR_IO, AIM_ERR_UNKNOWN_FORMAT (not one of these formats),
  * AIM_ERR_UNSUPPORTED (an MP4 without a video track, animated PNG/WebP,
  * CMYK JPEG), AIM_ERR_CORRUPT / AIM_ERR_TRUNCATED (undecodable),
- * AIM_ERR_LIMIT (over max_pixels), AIM_ERR_NOMEM, AIM_ERR_BAD_STATE (the
- * reader failed before: OCR returned no result; free it and make another).
+ * AIM_ERR_LIMIT (over max_pixels), AIM_ERR_NOMEM (also the call on which
+ * tesseract fails), AIM_ERR_BAD_STATE (the reader failed before; free it
+ * and make another). Each OCR pass stops after 10 s (nothing found in it).
  * diag->format is set when the format was recognised.
  */
 AIM_EXPORT int aim_visible_read_file(aim_visible_reader *r, const char *path,
