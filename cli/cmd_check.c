@@ -254,7 +254,9 @@ static void check_one(void *vctx, job *j)
         memset(&wd, 0, sizeof wd);
         int wrc = aim_audio_wm_detect_file(j->path, ctx->keys.key, ctx->keys.n, NULL, wres, NULL, &wd);
         wm_tried = 1;
-        if (wrc) {
+        if (wrc == AIM_ERR_UNSUPPORTED && fmt == AIM_FORMAT_MP4) {
+            wm_tried = 0; /* a video with no (decodable) audio track: nothing to search */
+        } else if (wrc) {
             snprintf(wm_err, sizeof wm_err, "%s", wd.message[0] ? wd.message : aim_strerror(wrc));
             add_warning(&warn, "watermark detection failed");
         } else if ((wm_hit = cli_wm_best(wres, ctx->keys.n)) >= 0) {
@@ -355,7 +357,7 @@ static void check_one(void *vctx, job *j)
             sb_json_str(&sb, raw);
         }
         if (ctx->keys.n && !wm_tried) {
-            sb_puts(&sb, ",\"watermark\":null"); /* not audio: not searched */
+            sb_puts(&sb, ",\"watermark\":null"); /* no audio: not searched */
         } else if (wm_tried) {
             sb_puts(&sb, ",\"watermark\":{");
             if (wm_err[0]) {

@@ -153,6 +153,13 @@ expect_eq "detect on garbage: exit 3" "$rc" 3
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).read()); assert o["found"] is False and o["error"]' "$T/err.json" \
   && ok "detect error JSON" || bad "detect error JSON: $(cat "$T/err.json")"
 
+# a video with no audio track: the watermark is not applicable (null), not an error
+ff -f lavfi -i testsrc=size=160x120:rate=10:duration=1 -c:v libx264 -pix_fmt yuv420p "$T/silent-video.mp4"
+set +e; "$AIMARK" check --json --no-ocr --key "$T/k1.key" "$T/silent-video.mp4" > "$T/sv.json"; rc=$?; set -e
+expect_eq "video without audio: exit 0" "$rc" 0
+expect_contains "video without audio: watermark null" "$(cat "$T/sv.json")" '"watermark":null'
+expect_eq "video without audio: no warning" "$(grep -c 'watermark detection failed' "$T/sv.json" || true)" 0
+
 # ---- live forms -------------------------------------------------------------------
 ff -i "$T/speech16.wav" -f s16le -ac 1 -ar 16000 "$T/live.raw"
 "$AIMARK" wm embed --live --rate 16000 --channels 1 --key "$T/k1.key" --payload 00000000c0ffee00 \
