@@ -36,20 +36,17 @@ static uint64_t next_u64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Standard normal, Box-Muller (pairs). */
-static double gauss(det_cond *c)
+/* Unit-variance noise: the sum of four 16-bit uniforms from one draw
+ * (Irwin-Hall, close to Gaussian; only the floor's power spectrum matters
+ * to the LFCC, and it is white either way). Box-Muller's log/sin/cos per
+ * pair cost more than the whole model. */
+static double noise(det_cond *c)
 {
-    if (c->have_spare) {
-        c->have_spare = 0;
-        return c->spare;
-    }
-    const double pi = 3.14159265358979323846;
-    double u1 = ((double)(next_u64(&c->rng) >> 11) + 1.0) * 0x1.0p-53; /* (0, 1] */
-    double u2 = (double)(next_u64(&c->rng) >> 11) * 0x1.0p-53;
-    double r = sqrt(-2.0 * log(u1));
-    c->spare = r * sin(2.0 * pi * u2);
-    c->have_spare = 1;
-    return r * cos(2.0 * pi * u2);
+    uint64_t v = next_u64(&c->rng);
+    double u = (double)(v & 0xffff) + (double)((v >> 16) & 0xffff) + (double)((v >> 32) & 0xffff) +
+               (double)(v >> 48);
+    /* mean 2 * 65535, variance 4 * (65536^2 - 1) / 12 */
+    return (u - 2.0 * 65535.0) * (1.7320508075688772 / 65536.0);
 }
 
 void det_cond_run(det_cond *c, const float *in, float *out, size_t n)
@@ -64,7 +61,7 @@ void det_cond_run(det_cond *c, const float *in, float *out, size_t n)
             c->z[s][1] = q[2] * x - q[5] * y;
             x = y;
         }
-        out[i] = (float)(x + sigma * gauss(c));
+        out[i] = (float)(x + sigma * noise(c));
     }
 }
 

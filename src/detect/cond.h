@@ -11,8 +11,8 @@
  *      10th-order elliptic low-pass at 3800 Hz (0.1 dB ripple, 80 dB stop),
  *      the coefficients of scipy.signal.butter/ellip(..., fs=16000,
  *      output="sos") (scripts/detector/lfcc_ref.py condition());
- *   2. white Gaussian noise at -75 dBFS (sigma = 10^(-75/20)) from a fixed
- *      seed, so the stopband and digital silence look like training data.
+ *   2. white noise at -75 dBFS RMS (10^(-75/20)), near-Gaussian, from a
+ *      fixed seed, so the stopband and digital silence look like training data.
  * Nothing is allocated; state is 7 biquads and the noise generator.
  */
 #ifndef AIM_DETECT_COND_H
@@ -27,8 +27,6 @@
 typedef struct det_cond {
     double z[DET_COND_SECTIONS][2]; /* transposed direct form II state */
     uint64_t rng;
-    double spare;
-    int have_spare;
 } det_cond;
 
 void det_cond_reset(det_cond *c);
