@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "audio/audio_internal.h"
+#include "core/limits.h"
 #include "core/diag.h"
 
 /* Largest decoded frame accepted (samples per channel) and the most
@@ -25,7 +26,11 @@ static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
 /* The library never prints: FFmpeg's logger writes to stderr by default.
  * Its level is process-wide, so callers who want FFmpeg logs can raise it
  * again after the first aimark call. */
-static void quiet(void) { av_log_set_level(AV_LOG_QUIET); }
+static void quiet(void)
+{
+    av_log_set_level(AV_LOG_QUIET);
+    av_max_alloc(AIM_MAX_CODEC_ALLOC);
+}
 
 static const char *averr(int e, char *buf, size_t n)
 {

@@ -104,9 +104,12 @@ static int corrupt(xp *x, size_t at, const char *what)
 
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+/* XML names never hold control characters (a NUL inside a prefix once made
+ * a declaration the writer then mis-resolved: fuzz_xmp). */
 static int is_name_char(char c)
 {
-    return !is_ws(c) && c != '/' && c != '>' && c != '<' && c != '=' && c != '"' && c != '\'' &&
+    unsigned char u = (unsigned char)c;
+    return u > 0x20 && u != 0x7f && c != '/' && c != '>' && c != '<' && c != '=' && c != '"' && c != '\'' &&
            c != '&' && c != '?' && c != '!';
 }
 

@@ -15,6 +15,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "core/limits.h"
 #include "core/diag.h"
 #include "explicit/visible_internal.h"
 
@@ -386,6 +387,7 @@ int vis_video(const char *in_path, const char *tmp_path, const aim_visible_opts 
     /* FFmpeg logs to stderr by default; a library never prints. (Process-
      * wide, as src/audio also sets it.) */
     av_log_set_level(AV_LOG_QUIET);
+    av_max_alloc(AIM_MAX_CODEC_ALLOC);
     vid v;
     memset(&v, 0, sizeof v);
     v.first_pts = AV_NOPTS_VALUE;

@@ -32,6 +32,7 @@
 #include <libswscale/swscale.h>
 #include <tesseract/capi.h>
 
+#include "core/limits.h"
 #include "aimark/aimark.h"
 #include "aimark/visible.h"
 #include "core/diag.h"
@@ -769,7 +770,8 @@ static int read_frame(aim_visible_reader *r, vread *v, const AVFrame *f, aim_vis
 
 static int read_video(aim_visible_reader *r, const char *path, aim_visible_found *res, aim_diag *d)
 {
-    av_log_set_level(AV_LOG_QUIET); /* process-wide, as src/audio and video_mp4.c do */
+    av_log_set_level(AV_LOG_QUIET);
+    av_max_alloc(AIM_MAX_CODEC_ALLOC); /* process-wide, as src/audio and video_mp4.c do */
     vread v;
     memset(&v, 0, sizeof v);
     int rc = avformat_open_input(&v.ic, path, av_find_input_format("mov"), NULL);
