@@ -279,20 +279,32 @@ static int encode(png_ctx *c, const vis_canvas *cv, aim_diag *d)
     return AIM_OK;
 }
 
+/* scan(), then the size limits: on success the caller owns *refs. */
+static int scan_within(const uint8_t *in, size_t n, uint64_t max_pixels, chunk_ref **refs,
+                       size_t *nrefs, uint32_t *w, uint32_t *h, int *same_enc, aim_diag *d)
+{
+    int rc = scan(in, n, refs, nrefs, w, h, same_enc, d);
+    if (rc)
+        return rc;
+    if (*w == 0 || *h == 0 || *w > VIS_MAX_DIM || *h > VIS_MAX_DIM ||
+        (uint64_t)*w * *h > max_pixels) {
+        free(*refs);
+        *refs = NULL;
+        return diag_fail(d, AIM_ERR_LIMIT, "png: %ux%u is over the pixel limit", (unsigned)*w,
+                         (unsigned)*h);
+    }
+    return AIM_OK;
+}
+
 int vis_png(const uint8_t *in, size_t n, const aim_visible_opts *r, aim_buf *out, aim_diag *d)
 {
     chunk_ref *refs;
     size_t nrefs;
     uint32_t w = 0, h = 0;
     int same_enc = 0;
-    int rc = scan(in, n, &refs, &nrefs, &w, &h, &same_enc, d);
+    int rc = scan_within(in, n, r->max_pixels, &refs, &nrefs, &w, &h, &same_enc, d);
     if (rc)
         return rc;
-    if (w == 0 || h == 0 || w > VIS_MAX_DIM || h > VIS_MAX_DIM || (uint64_t)w * h > r->max_pixels) {
-        free(refs);
-        return diag_fail(d, AIM_ERR_LIMIT, "png: %ux%u is over the pixel limit", (unsigned)w,
-                         (unsigned)h);
-    }
     if (same_enc && (rc = scan_encoding_chunks(in, n, &refs, &nrefs)) != AIM_OK) {
         free(refs);
         return rc;
@@ -346,13 +358,10 @@ int vis_png_decode(const uint8_t *in, size_t n, uint64_t max_pixels, vis_canvas 
     size_t nrefs;
     uint32_t w = 0, h = 0;
     int same_enc = 0;
-    int rc = scan(in, n, &refs, &nrefs, &w, &h, &same_enc, d);
+    int rc = scan_within(in, n, max_pixels, &refs, &nrefs, &w, &h, &same_enc, d);
     if (rc)
         return rc;
     free(refs);
-    if (w == 0 || h == 0 || w > VIS_MAX_DIM || h > VIS_MAX_DIM || (uint64_t)w * h > max_pixels)
-        return diag_fail(d, AIM_ERR_LIMIT, "png: %ux%u is over the pixel limit", (unsigned)w,
-                         (unsigned)h);
     png_ctx c = {in, n, 0, 0, NULL, {0}};
     return decode(&c, NULL, cv, d);
 }

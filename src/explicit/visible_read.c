@@ -411,8 +411,33 @@ static int strip_grey(aim_visible_reader *r, const vis_canvas *c, unsigned y0, u
     return AIM_OK;
 }
 
-/* Resample a sw x sh grey image to dw x dh: area average when shrinking
- * (no aliasing of thin strokes), linear when enlarging; separable. */
+/* One output sample x of a line of n input samples (step i apart, read as
+ * bytes from u8 or as floats from f32, whichever is not NULL), scale f =
+ * n / outputs: area average when shrinking (no aliasing of thin strokes),
+ * linear when enlarging. */
+static double resample_at(const uint8_t *u8, const float *f32, size_t step, unsigned n, double f,
+                          unsigned x)
+{
+#define AT(k) (u8 ? (double)u8[(size_t)(k) * step] : (double)f32[(size_t)(k) * step])
+    if (f > 1.0) {
+        double a = x * f, b = a + f, acc = 0.0;
+        for (unsigned k = (unsigned)a; k < n && k < b; k++) {
+            double lo = k > a ? k : a, hi = k + 1 < b ? k + 1 : b;
+            acc += AT(k) * (hi - lo);
+        }
+        return acc / f;
+    }
+    double p = (x + 0.5) * f - 0.5;
+    if (p < 0)
+        p = 0;
+    unsigned k = (unsigned)p;
+    double t = p - k;
+    unsigned k1 = k + 1 < n ? k + 1 : n - 1;
+    return AT(k) * (1.0 - t) + AT(k1) * t;
+#undef AT
+}
+
+/* Resample a sw x sh grey image to dw x dh, separably (resample_at). */
 static int resample(aim_visible_reader *r, const uint8_t *src, unsigned sw, unsigned sh,
                     uint8_t *dst, unsigned dw, unsigned dh)
 {
@@ -426,45 +451,12 @@ static int resample(aim_visible_reader *r, const uint8_t *src, unsigned sw, unsi
     }
     float *mid = r->rowf; /* dw x sh */
     double fx = (double)sw / dw, fy = (double)sh / dh;
-    for (unsigned y = 0; y < sh; y++) {
-        const uint8_t *s = src + (size_t)y * sw;
-        float *m = mid + (size_t)y * dw;
-        for (unsigned x = 0; x < dw; x++) {
-            if (fx > 1.0) {
-                double a = x * fx, b = a + fx, acc = 0.0;
-                for (unsigned k = (unsigned)a; k < sw && k < b; k++) {
-                    double lo = k > a ? k : a, hi = k + 1 < b ? k + 1 : b;
-                    acc += s[k] * (hi - lo);
-                }
-                m[x] = (float)(acc / fx);
-            } else {
-                double p = (x + 0.5) * fx - 0.5;
-                if (p < 0) p = 0;
-                unsigned k = (unsigned)p;
-                double t = p - k;
-                unsigned k1 = k + 1 < sw ? k + 1 : sw - 1;
-                m[x] = (float)(s[k] * (1.0 - t) + s[k1] * t);
-            }
-        }
-    }
+    for (unsigned y = 0; y < sh; y++)
+        for (unsigned x = 0; x < dw; x++)
+            mid[(size_t)y * dw + x] = (float)resample_at(src + (size_t)y * sw, NULL, 1, sw, fx, x);
     for (unsigned x = 0; x < dw; x++)
         for (unsigned y = 0; y < dh; y++) {
-            double v;
-            if (fy > 1.0) {
-                double a = y * fy, b = a + fy, acc = 0.0;
-                for (unsigned k = (unsigned)a; k < sh && k < b; k++) {
-                    double lo = k > a ? k : a, hi = k + 1 < b ? k + 1 : b;
-                    acc += mid[(size_t)k * dw + x] * (hi - lo);
-                }
-                v = acc / fy;
-            } else {
-                double p = (y + 0.5) * fy - 0.5;
-                if (p < 0) p = 0;
-                unsigned k = (unsigned)p;
-                double t = p - k;
-                unsigned k1 = k + 1 < sh ? k + 1 : sh - 1;
-                v = mid[(size_t)k * dw + x] * (1.0 - t) + mid[(size_t)k1 * dw + x] * t;
-            }
+            double v = resample_at(NULL, mid + x, dw, sh, fy, y);
             dst[(size_t)y * dw + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lround(v));
         }
     return AIM_OK;
