@@ -57,7 +57,7 @@ ATTACKS=(none mp3_128 mp3_64 mp3_32 aac_64 vorbis_q2 vorbis_q0 opus_32 opus_16 l
          speed_0.95 speed_0.97 speed_0.99 speed_1.01 speed_1.03 speed_1.05
          tempo_0.95 tempo_1.05 pitch_50 pitch_-50 telephone)
 SIGS=(music44 speech44 music16 speech16)
-CLIP_OFF=23.37   # the 10 s clip starts here (any offset: the grid is searched)
+CLIP_OFF=${CLIP_OFF:-23.37}   # the 10 s clip starts here (any offset: the grid is searched)
 
 declare -A cell
 fp=0; fp_runs=0; pfp=0

@@ -86,6 +86,7 @@ typedef struct flac_block {
 /* Read and check the block header at off. */
 static int block_at(const aim_src *src, uint64_t off, flac_block *b, aim_diag *diag)
 {
+    *b = (flac_block){0}; /* defined on every path (gcc -O3 cannot tell) */
     uint8_t h[4];
     if (src->size - off < 4)
         return diag_fail(diag, AIM_ERR_TRUNCATED, "flac: metadata block header at %llu truncated",

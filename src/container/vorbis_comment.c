@@ -120,7 +120,7 @@ int vc_read(const uint8_t *p, size_t n, const char *location, meta_found *f, aim
     if (rc)
         return rc;
     read_ctx ctx = {location, f, diag};
-    size_t end;
+    size_t end = 0;
     return vc_walk(p, n, &v, read_one, &ctx, &end, diag);
 }
 
@@ -180,7 +180,7 @@ int vc_write(const uint8_t *p, size_t n, size_t *consumed, const meta_write_req 
     if (rc)
         return rc;
     uint32_t labels = 0;
-    size_t end;
+    size_t end = 0;
     rc = vc_walk(p, n, &v, count_one, &labels, &end, diag);
     if (rc)
         return rc;

@@ -379,7 +379,7 @@ static int grow_work(aim_visible_reader *r, size_t n)
 /* Grey value of one canvas pixel, alpha composited over white. */
 static unsigned canvas_grey(const vis_canvas *c, const uint8_t *p)
 {
-    unsigned v[4];
+    unsigned v[4] = {0, 0, 0, 0};
     for (int i = 0; i < c->ch; i++)
         v[i] = c->depth == 16 ? p[2 * i] : p[i]; /* 16-bit: the high byte */
     unsigned y, a = 255;

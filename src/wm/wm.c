@@ -19,25 +19,30 @@
  * 8 ms cosine edges: the circular filter's wrap-around never reaches the
  * output, nothing jumps at frame edges) and overlap-added.
  *
- * Shaping (simple psychoacoustic rule). The mark's power in bin k follows
- * the square root of the host's local spectral envelope (power smoothed
- * over +-190 Hz): the mark is shaped like the host, fills the valleys
- * between partials instead of riding on the peaks, and the compressed
- * (square-root) allocation gives the weaker parts of the band, where a
- * relative change costs little energy, their share. A per-frame gain puts
- * the mark target_snr_db below the frame's energy; no bin moves by more
- * than +3.5 / -6 dB (relative change capped at 0.5). Measured SNR over a
- * whole signal is 1-3 dB above the requested value.
+ * Shaping (psychoacoustic allocation, wm_embed.c do_frame). The mark's
+ * power in bin k follows env_k^0.3, env the host's power smoothed over
+ * +-190 Hz: shaped like the host but strongly compressed, so that the
+ * weaker parts of the band, where a relative change costs little energy
+ * and the log-domain detector gains the most, get their share. Three
+ * caps: no bin changes by more than a factor 2 (a minus cell may empty a
+ * valley bin); in every critical band the mark stays under the host's
+ * simultaneous-masking threshold (dsp/masking.h: Johnston's model, with
+ * its tonality estimate); and the frame's mark energy is the requested
+ * SNR + 0.2 dB under the host energy of the frame's share of time, so the
+ * SNR of any stretch of signal is the requested one (30.3 dB on speech
+ * and music at the default 30). What a cap removes is water-filled into
+ * the bins and bands still under their caps; a frame whose caps all bind
+ * gets a weaker mark.
  *
  * Group 0 carries a key sync sequence over the 236-slot period; the other
  * 15 groups carry the codeword: 3540 data cells per period, each of the
- * 354 coded bits spread over 10 cells at key-chosen slots and groups with
+ * 360 coded bits spread over 9-10 cells at key-chosen slots and groups with
  * key scrambling signs. A period is 7.55 s, so any 10 s clip holds every
  * cell at least once whatever its start.
  *
  * Payload code. 64 payload bits + 48 check bits (CRC-64/ECMA-182 of the
  * payload, low 48 bits, XOR a key-derived mask), convolutional code
- * K = 7, rate 1/3 (polynomials 133, 171, 165 octal), 6 tail bits: 354 coded
+ * K = 9, rate 1/3 (polynomials 557, 663, 711 octal), 8 tail bits: 360 coded
  * bits, soft-decision list Viterbi (the 8 best paths are checked in
  * order: CRC-aided list decoding; 5 more of 60 hard speech cases decoded
  * than with the single best path).
@@ -52,9 +57,12 @@
  * k a by linear interpolation of log magnitudes. Features per frame: per
  * bin the change against the two neighbouring frames (removes the host's
  * steady spectrum), minus the band-wide mean change (loudness, syllable
- * envelope), clipped at 1 neper; per group r = sum c(k) h(k) (gain and
+ * envelope), clipped at 1.6 nepers; per group r = sum c(k) h(k) (gain and
  * polarity do not change it). Each frame is scaled by its own spread over
- * the groups, each group normalised and clipped at 3 sigma. For each
+ * the groups and by 1 - N/P, P its band power and N the clip's noise
+ * floor (5th percentile of frame powers: under added noise a frame keeps
+ * about S/(S+N) of the mark, frames at the floor none), each group
+ * normalised and clipped at 3 sigma. For each
  * hypothesis the period phases are ranked by sync correlation plus the
  * coherent energy of the soft bits (all 236 at a = 1; the 6 best by sync
  * alone otherwise). A wrong scale drifts by its error times the clip
@@ -98,6 +106,7 @@
  * changes beyond +-5 %; see docs/WATERMARK.md.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wm/wm_core.h"
@@ -212,11 +221,15 @@ static uint64_t check_of(const wm_layout *l, uint64_t payload)
     return (crc64_ecma(payload) ^ l->check_mask) & ((1ULL << WM_CHECK_BITS) - 1);
 }
 
-static const unsigned POLY[3] = {0133, 0171, 0165};
+/* K = 9, rate 1/3, free distance 18 (the K = 7 code it replaced: 15) */
+static const unsigned POLY[3] = {0557, 0663, 0711};
+#define REG_MASK 0x1ffu /* K bits */
+#define NSTATES 256     /* 2^(K-1) */
 
-static int parity7(unsigned v)
+static int parity(unsigned v)
 {
-    v &= 0x7f;
+    v &= REG_MASK;
+    v ^= v >> 8;
     v ^= v >> 4;
     v ^= v >> 2;
     v ^= v >> 1;
@@ -238,9 +251,9 @@ void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded)
     uint64_t check = check_of(l, payload);
     unsigned reg = 0;
     for (size_t i = 0; i < WM_MSG_BITS + WM_TAIL; i++) {
-        reg = ((reg << 1) | (unsigned)msg_bit(payload, check, i)) & 0x7f;
+        reg = ((reg << 1) | (unsigned)msg_bit(payload, check, i)) & REG_MASK;
         for (size_t p = 0; p < 3; p++)
-            coded[3 * i + p] = parity7(reg & POLY[p]) ? 1 : -1;
+            coded[3 * i + p] = parity(reg & POLY[p]) ? 1 : -1;
     }
 }
 
@@ -255,17 +268,19 @@ void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded)
  */
 int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t *raw)
 {
-    enum { NS = 64, STEPS = WM_MSG_BITS + WM_TAIL, L = WM_LIST };
+    enum { NS = NSTATES, STEPS = WM_MSG_BITS + WM_TAIL, L = WM_LIST };
     const float NEG = -1e30f;
     float metric[NS][L], next[NS][L];
     /* per step, state and rank: the oldest bit of the predecessor state
-     * (bit 0) and the predecessor's rank (bits 1..) */
+     * (bit 0) and the predecessor's rank (bits 1..); 240 KB, on the heap */
     static_assert(L <= 64, "rank must fit in 7 bits");
-    uint8_t from[STEPS][NS][L];
-    float out_sign[128][3];
-    for (unsigned r = 0; r < 128; r++)
+    uint8_t(*from)[NS][L] = malloc(sizeof(uint8_t[STEPS][NS][L]));
+    if (!from)
+        return -1;
+    float out_sign[2 * NS][3];
+    for (unsigned r = 0; r < 2 * NS; r++)
         for (size_t p = 0; p < 3; p++)
-            out_sign[r][p] = parity7(r & POLY[p]) ? 1.0f : -1.0f;
+            out_sign[r][p] = parity(r & POLY[p]) ? 1.0f : -1.0f;
     for (size_t s = 0; s < NS; s++)
         for (size_t k = 0; k < L; k++)
             metric[s][k] = s == 0 && k == 0 ? 0.0f : NEG;
@@ -280,7 +295,7 @@ int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t
                 continue;
             }
             /* the two predecessors' lists are sorted: merge them */
-            unsigned ps0 = ns >> 1, ps1 = (ns >> 1) | 32u;
+            unsigned ps0 = ns >> 1, ps1 = (ns >> 1) | (NS / 2);
             unsigned r0 = (ps0 << 1) | b, r1 = (ps1 << 1) | b;
             float bm0 = y[0] * out_sign[r0][0] + y[1] * out_sign[r0][1] + y[2] * out_sign[r0][2];
             float bm1 = y[0] * out_sign[r1][0] + y[1] * out_sign[r1][1] + y[2] * out_sign[r1][2];
@@ -308,7 +323,7 @@ int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t
         for (size_t i = STEPS; i-- > 0;) {
             bits[i] = (uint8_t)(st & 1);
             uint8_t e = from[i][st][rk];
-            st = (st >> 1) | ((unsigned)(e & 1) << 5);
+            st = (st >> 1) | ((unsigned)(e & 1) * (NS / 2));
             rk = e >> 1;
         }
         uint64_t p = 0, c = 0;
@@ -325,5 +340,6 @@ int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t
             ok = 1;
         }
     }
+    free(from);
     return ok;
 }

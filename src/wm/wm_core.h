@@ -24,7 +24,7 @@
 #define WM_PERIOD 236 /* slots per repetition of the codeword (7.55 s) */
 #define WM_CHECK_BITS 48
 #define WM_MSG_BITS (64 + WM_CHECK_BITS)
-#define WM_TAIL 6 /* K = 7 */
+#define WM_TAIL 8 /* K = 9 */
 #define WM_CODED ((WM_MSG_BITS + WM_TAIL) * 3)
 #ifndef WM_LIST
 #define WM_LIST 8 /* paths checked per decode (list Viterbi) */
@@ -55,7 +55,7 @@ void wm_layout_init(wm_layout *l, const aim_wm_key *key);
 void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded);
 
 /** Soft-decision Viterbi decode (soft > 0 means bit 1); returns 1 and
- *  *payload if the key-masked check matches, else 0. *raw (may be NULL)
+ *  *payload if the key-masked check matches, 0 if not, -1 out of memory. *raw (may be NULL)
  *  receives the 64 decoded payload bits whatever the check says. */
 int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t *raw);
 

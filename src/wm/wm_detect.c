@@ -12,8 +12,9 @@
 #include "wm/wm_core.h"
 
 #define CHUNK 1024
-#define BIN_CLIP 1.0f   /* nepers: clip of one bin's change */
+#define BIN_CLIP 1.6f   /* nepers: clip of one bin's change */
 #define FLOOR_REL 1e-4  /* power floor relative to the band mean (-40 dB) */
+#define NOISE_PCT 5     /* percentile of frame powers taken as the noise floor */
 #define OFFSETS 4
 #define FHOP (WM_HOP / OFFSETS) /* fine analysis hop */
 #define KL (WM_K0 - 3)          /* fine bins kept: KL..KH-1, room for */
@@ -46,6 +47,9 @@ struct aim_wm_detector {
     float *tmp;     /* max_frames */
     float *lg;      /* max_frames x WM_NBINS log magnitudes */
     float *fine;    /* (cap / FHOP) x NBL fine log spectrogram */
+    float *fpow;    /* band mean power of each fine frame */
+    float *fsort;   /* scratch for the noise-floor percentile */
+    float noise_floor; /* NOISE_PCT percentile of fpow (0: none) */
     uint8_t order[WM_NBINS];         /* band bins sorted by group */
     float osign[WM_NBINS];           /* their key signs */
     uint16_t gstart[WM_GROUPS + 1];  /* group g: order[gstart[g]..gstart[g+1]) */
@@ -83,6 +87,8 @@ void aim_wm_detector_free(aim_wm_detector *d)
     free(d->tmp);
     free(d->lg);
     free(d->fine);
+    free(d->fpow);
+    free(d->fsort);
     free(d);
 }
 
@@ -124,8 +130,10 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->tmp = malloc(d->max_frames * sizeof *d->tmp);
     d->lg = malloc(d->max_frames * WM_NBINS * sizeof *d->lg);
     d->fine = malloc((d->cap / FHOP + 1) * NBL * sizeof *d->fine);
+    d->fpow = malloc((d->cap / FHOP + 1) * sizeof *d->fpow);
+    d->fsort = malloc((d->cap / FHOP + 1) * sizeof *d->fsort);
     if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg ||
-        !d->fine) {
+        !d->fine || !d->fpow || !d->fsort) {
         aim_wm_detector_free(d);
         return AIM_ERR_NOMEM;
     }
@@ -175,7 +183,7 @@ int aim_wm_detector_feed(aim_wm_detector *d, const float *in, size_t frames)
             float s = 0;
             for (size_t c = 0; c < ch; c++)
                 s += blk[i * ch + c];
-            d->mono[i] = s / (float)ch;
+            d->mono[i] = isfinite(s) ? s / (float)ch : 0.0f; /* NaN/inf samples count as 0 */
         }
         if (dsp_resampler_push(d->down, d->mono, n) != 0)
             return AIM_ERR_BAD_STATE;
@@ -185,6 +193,17 @@ int aim_wm_detector_feed(aim_wm_detector *d, const float *in, size_t frames)
         pos += n;
     }
     return AIM_OK;
+}
+
+/* total order for qsort, NaN first (a comparator that is not transitive
+ * is undefined behaviour for qsort) */
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    int xn = isnan(x), yn = isnan(y);
+    if (xn || yn)
+        return yn - xn;
+    return x < y ? -1 : x > y;
 }
 
 /* Fine log-magnitude spectrogram of the whole buffer: frames every FHOP
@@ -207,11 +226,16 @@ static size_t spectrogram(aim_wm_detector *d)
             if (k >= WM_K0 && k < WM_K1)
                 mean += p[b];
         }
+        d->fpow[f] = (float)(mean / WM_NBINS);
         float floor_p = (float)(FLOOR_REL * mean / WM_NBINS) + 1e-20f;
         float *lf = d->fine + f * NBL;
         for (size_t b = 0; b < NBL; b++)
             lf[b] = 0.5f * logf(p[b] + floor_p);
     }
+    /* noise floor of the clip: a low percentile of the frame powers */
+    memcpy(d->fsort, d->fpow, nf * sizeof *d->fsort);
+    qsort(d->fsort, nf, sizeof *d->fsort, cmp_float);
+    d->noise_floor = d->fsort[nf * NOISE_PCT / 100];
     return nf;
 }
 
@@ -285,13 +309,24 @@ static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t
         }
     }
     /* weight frames by their own noise level: a frame where the host
-     * changes fast (an onset) carries less reliable cells */
+     * changes fast (an onset) carries less reliable cells. Against added
+     * noise, also by the share of the frame's power that is not the
+     * clip's noise floor N (NOISE_PCT percentile of frame powers): a
+     * frame of power P keeps about S / (S + N) = 1 - N / P of the mark
+     * in the log domain, and frames at the floor (speech pauses under
+     * noise) carry none. Both weights depend on the audio only, never on
+     * the key, so the presence bound (wm.c) is unchanged. */
     for (size_t j = 0; j < nfr; j++) {
         float *zj = z + j * WM_GROUPS;
         double ss = 0;
         for (size_t g = 0; g < WM_GROUPS; g++)
             ss += (double)zj[g] * zj[g];
         float inv = 1.0f / ((float)sqrt(ss / WM_GROUPS) + 1e-6f);
+        if (d->noise_floor > 0) {
+            float pj = d->fpow[(size_t)lround(fine_pos(a, off, j0 + j))];
+            float w = pj > d->noise_floor ? 1.0f - d->noise_floor / pj : 0.0f;
+            inv *= w;
+        }
         for (size_t g = 0; g < WM_GROUPS; g++)
             zj[g] *= inv;
     }
@@ -441,6 +476,8 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
         soft_bits(l, z, h.n, (size_t)h.s, soft, &sy);
         uint64_t payload, raw;
         int ok = wm_decode(l, soft, &payload, &raw);
+        if (ok < 0)
+            return AIM_ERR_NOMEM;
         if (c == 0 || ok)
             d->raw = raw;
         if (!ok)

@@ -12,20 +12,30 @@
 #include <string.h>
 
 #include "dsp/fft.h"
+#include "dsp/masking.h"
 #include "dsp/resample.h"
 #include "wm/wm_core.h"
 
 #define CHUNK 1024       /* host frames processed at once */
-#define DEPTH_MAX 0.5f   /* largest relative change of one bin */
-#define SNR_CAL 1.5f     /* dB, see aim_wm_embedder_new */
+#define DEPTH_MAX 1.0f   /* largest relative change of one bin (+6 dB; a minus cell
+                          * may empty a valley bin) */
+#define SNR_MARGIN 0.2f  /* dB kept above the requested SNR, see do_frame */
 #define ENV_HALF 12      /* envelope smoothing, bins each side (~190 Hz) */
+#define ENV_POW 0.3      /* mark power ~ envelope^ENV_POW, see do_frame */
+#define FILL_ITER 12     /* water-filling iterations per frame */
+#ifndef MASK_DB
+#define MASK_DB 0.0f     /* mark power per band relative to the masking threshold */
+#endif
 
 struct aim_wm_embedder {
     int rate, ch, failed, flushed;
-    float snr_lin; /* 10^(-snr/10) */
+    float snr_lin; /* 10^(-(snr + margin)/10) */
+    float taper;   /* mean square of the synthesis taper */
+    float mask_gain; /* 10^(MASK_DB/10) */
     wm_layout layout;
     int8_t coded[WM_CODED];
     dsp_fft *fft;
+    dsp_masking *mask;
     dsp_resampler *down, *up;
     float win[WM_N], syn[WM_N];
     float frame[WM_N], spec[WM_N + 2], tmp[WM_N];
@@ -55,6 +65,7 @@ void aim_wm_embedder_free(aim_wm_embedder *e)
     if (!e)
         return;
     dsp_fft_free(e->fft);
+    dsp_masking_free(e->mask);
     dsp_resampler_free(e->down);
     dsp_resampler_free(e->up);
     free(e->ibuf);
@@ -79,10 +90,8 @@ int aim_wm_embedder_new(const aim_wm_embed_config *cfg, const aim_wm_key *key, u
         return AIM_ERR_NOMEM;
     e->rate = cfg->sample_rate;
     e->ch = cfg->channels;
-    /* per-frame budget: the Tukey-tapered frames overlap, so the mark
-     * measured over a whole signal comes out ~2.5 dB above the per-frame
-     * figure; SNR_CAL keeps a 1 dB margin over the requested value */
-    e->snr_lin = powf(10.0f, -(cfg->target_snr_db - SNR_CAL) / 10.0f);
+    e->snr_lin = powf(10.0f, -(cfg->target_snr_db + SNR_MARGIN) / 10.0f);
+    e->mask_gain = powf(10.0f, MASK_DB / 10.0f);
     wm_layout_init(&e->layout, key);
     wm_encode(&e->layout, payload, e->coded);
     /* Hann analysis; the mark of each frame is then tapered by a Tukey
@@ -95,12 +104,14 @@ int aim_wm_embedder_new(const aim_wm_embed_config *cfg, const aim_wm_key *key, u
         const double pi = 3.14159265358979323846, edge = WM_N / 8.0;
         double u = (double)(i < WM_N / 2 ? i : WM_N - i);
         e->syn[i] = u < edge ? (float)(0.5 - 0.5 * cos(pi * u / edge)) : 1.0f;
+        e->taper += e->syn[i] * e->syn[i] / (float)WM_N;
     }
     e->fft = dsp_fft_new(WM_N);
+    e->mask = dsp_masking_new(WM_RATE, WM_N);
     /* both paths only carry the band below WM_PASS_HZ: short filters */
     e->down = wm_resampler_new(e->rate, WM_RATE, CHUNK);
     e->up = wm_resampler_new(WM_RATE, e->rate, WM_HOP);
-    if (!e->fft || !e->down || !e->up)
+    if (!e->fft || !e->mask || !e->down || !e->up)
         goto nomem;
     /* Latency bound in host frames: one frame plus the up filter at the
      * internal rate, plus the down filter at the host rate, rounded up. */
@@ -135,24 +146,28 @@ static int do_frame(aim_wm_embedder *e)
     for (size_t i = 0; i < WM_N; i++)
         e->frame[i] = e->ibuf[i] * e->win[i];
     dsp_fft_forward(e->fft, e->frame, e->spec);
-    /* Shaping: the mark's power in each bin follows the square root of
-     * the host's local spectral envelope (power smoothed over +-ENV_HALF
-     * bins, ~190 Hz): the mark is shaped like the host, as a masking
-     * threshold would be, but compressed (square root) so that the weaker
-     * parts of the band, where a relative change costs little energy, get
-     * their share; it fills the valleys between partials rather than
-     * riding on the peaks. gamma puts the whole frame's mark target_snr
-     * below the frame. In bin k the relative change is
-     * d_k = gamma * sqrt(env_k) / |X_k|, capped at DEPTH_MAX so that no
-     * bin moves by more than +3.5 / -6 dB. */
+    /* Shaping and budget (psychoacoustic allocation):
+     *  - shape: the mark's power in bin k follows env_k^ENV_POW, env the
+     *    host's power smoothed over +-ENV_HALF bins (~190 Hz). Compressed
+     *    well below the host's own shape so that the weaker parts of the
+     *    band, where a relative change costs little energy and the
+     *    log-domain detector gains the most, get their share;
+     *  - no bin changes by more than DEPTH_MAX (relative);
+     *  - masking: in every critical band the mark's power stays at or
+     *    under the host's simultaneous-masking threshold (dsp/masking.h,
+     *    Johnston's model with its tonality estimate);
+     *  - budget: the frame's mark energy is target_snr + SNR_MARGIN dB
+     *    under the host's energy for the frame's share of time (half of
+     *    the frame: frames overlap by 2), so the SNR over any stretch is
+     *    the requested one whatever the signal. What the caps remove is
+     *    water-filled into the bins and bands still below them; a frame
+     *    whose caps all bind (a few pure tones) gets a weaker mark.
+     * In bin k the relative change is then d_k = sqrt(P_k) / |X_k|. */
     float *pw = e->tmp; /* power of bins 0..N/2 */
-    double etot = 0, eenv = 0;
-    for (size_t k = 0; k <= WM_N / 2; k++) {
+    for (size_t k = 0; k <= WM_N / 2; k++)
         pw[k] = e->spec[2 * k] * e->spec[2 * k] + e->spec[2 * k + 1] * e->spec[2 * k + 1];
-        if (k)
-            etot += pw[k];
-    }
     float env[WM_NBINS];
+    double eenv = 0;
     double run = 0; /* running sum of pw over k - ENV_HALF .. k + ENV_HALF */
     for (size_t i = WM_K0 - ENV_HALF; i <= WM_K0 + ENV_HALF; i++)
         run += pw[i];
@@ -160,13 +175,46 @@ static int do_frame(aim_wm_embedder *e)
         if (k > WM_K0)
             run += (double)pw[k + ENV_HALF] - pw[k - ENV_HALF - 1];
         double m = run / (2 * ENV_HALF + 1);
-        env[k - WM_K0] = (float)sqrt(m > 0 ? m : 0);
+        env[k - WM_K0] = m > 1e-30 ? expf((float)ENV_POW * logf((float)m)) : 0.0f;
         eenv += env[k - WM_K0];
     }
-    /* bins capped at DEPTH_MAX give up their share (the energy is
-     * deliberately not moved to the peaks, where a relative change costs
-     * the most) */
-    double gamma2 = eenv > 1e-12 ? e->snr_lin * etot / eenv : 0.0;
+    double host = 0;
+    for (size_t i = 0; i < WM_N; i++)
+        host += (double)e->ibuf[i] * e->ibuf[i];
+    double e_target = 0.5 * host * e->snr_lin; /* mark energy after the taper */
+    /* the same in one-sided spectral power (Parseval: sum m^2 = 2/N sum
+     * |M_k|^2 over 0 < k < N/2), before the taper */
+    double m_target = e_target * WM_N / (2.0 * e->taper);
+    float thr[DSP_MASKING_MAX_BANDS], bscale[DSP_MASKING_MAX_BANDS];
+    const uint8_t *band = dsp_masking_band_of(e->mask);
+    size_t nband = dsp_masking_bands(e->mask);
+    dsp_masking_threshold(e->mask, pw, thr);
+    for (size_t b = 0; b < nband; b++) {
+        thr[b] *= e->mask_gain;
+        bscale[b] = 1.0f;
+    }
+    const double cap2 = (double)DEPTH_MAX * DEPTH_MAX;
+    double gamma2 = eenv > 0 ? m_target / eenv : 0.0;
+    /* total(gamma2) grows sublinearly (caps), so scaling gamma2 by
+     * target / total approaches the target from below */
+    for (int it = 0; it < FILL_ITER && gamma2 > 0; it++) {
+        double bt[DSP_MASKING_MAX_BANDS] = {0}, total = 0;
+        for (size_t k = WM_K0; k < WM_K1; k++) {
+            double v = gamma2 * env[k - WM_K0], c = cap2 * pw[k];
+            bt[band[k]] += v < c ? v : c;
+        }
+        for (size_t b = 0; b < nband; b++) {
+            bscale[b] = 1.0f;
+            if (bt[b] > thr[b]) {
+                bscale[b] = (float)(thr[b] / bt[b]);
+                bt[b] = thr[b];
+            }
+            total += bt[b];
+        }
+        if (!(total > 0) || total >= 0.999 * m_target)
+            break;
+        gamma2 *= m_target / total;
+    }
     size_t t = (size_t)(((e->fidx % WM_PERIOD) + WM_PERIOD) % WM_PERIOD);
     for (size_t k = 0; k < WM_K0; k++)
         e->spec[2 * k] = e->spec[2 * k + 1] = 0.0f;
@@ -174,9 +222,8 @@ static int do_frame(aim_wm_embedder *e)
         size_t b = k - WM_K0;
         float depth = 0.0f;
         if (pw[k] > 1e-20f) {
-            depth = (float)sqrt(gamma2 * env[b] / pw[k]);
-            if (depth > DEPTH_MAX)
-                depth = DEPTH_MAX;
+            double v = gamma2 * env[b], c = cap2 * pw[k];
+            depth = (float)sqrt((v < c ? v : c) * bscale[band[k]] / pw[k]);
         }
         float g = depth * (float)(e->layout.sign[b] *
                                   wm_symbol(&e->layout, e->coded, t, e->layout.group[b]));
@@ -186,8 +233,16 @@ static int do_frame(aim_wm_embedder *e)
     for (size_t k = WM_K1; k <= WM_N / 2; k++)
         e->spec[2 * k] = e->spec[2 * k + 1] = 0.0f;
     dsp_fft_inverse(e->fft, e->spec, e->tmp);
+    /* the Parseval estimate assumes the mark spread evenly over the frame;
+     * measure it, and scale down if the taper kept more than planned */
+    double em = 0;
+    for (size_t i = 0; i < WM_N; i++) {
+        e->tmp[i] *= e->syn[i];
+        em += (double)e->tmp[i] * e->tmp[i];
+    }
+    float fix = em > e_target ? (float)sqrt(e_target / em) : 1.0f;
     for (size_t i = 0; i < WM_N; i++)
-        e->macc[i] += e->tmp[i] * e->syn[i];
+        e->macc[i] += e->tmp[i] * fix;
     /* macc[0..HOP) is final: internal samples fidx*HOP .. +HOP */
     if (e->fidx >= 0) {
         if (dsp_resampler_push(e->up, e->macc, WM_HOP) != 0)
@@ -264,7 +319,7 @@ int aim_wm_embedder_process(aim_wm_embedder *e, const float *in, size_t frames, 
             float s = 0;
             for (size_t c = 0; c < ch; c++)
                 s += blk[i * ch + c];
-            e->mono[i] = s / (float)ch;
+            e->mono[i] = isfinite(s) ? s / (float)ch : 0.0f; /* a NaN must not spread over a frame */
         }
         int rc = analyse(e, e->mono, n);
         if (rc) {

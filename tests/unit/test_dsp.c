@@ -3,10 +3,12 @@
  * the round trip, and the resampler against analytic sines.
  */
 #include <math.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "dsp/fft.h"
+#include "dsp/masking.h"
 #include "dsp/resample.h"
 #include "test.h"
 
@@ -183,4 +185,69 @@ static void t_resample(void)
     dsp_resampler_free(NULL);
 }
 
-TEST_MAIN(t_fft_vs_dft, t_fft_bad, t_resample)
+
+/* Masking threshold (dsp/masking.h): bands, tonality, threshold in quiet. */
+static double band_ratio_db(const dsp_masking *m, const float *pw, const float *thr, size_t b)
+{
+    const uint8_t *band = dsp_masking_band_of(m);
+    double e = 0;
+    for (size_t k = 1; k <= 512; k++)
+        if (band[k] == b)
+            e += pw[k];
+    return 10 * log10(thr[b] / (e + 1e-30));
+}
+
+static void t_masking(void)
+{
+    CHECK(dsp_masking_new(16000, 1000) == NULL);
+    CHECK(dsp_masking_new(0, 1024) == NULL);
+    dsp_masking_free(NULL);
+    dsp_masking *m = dsp_masking_new(16000, 1024);
+    dsp_fft *f = dsp_fft_new(1024);
+    CHECK(m != NULL && f != NULL);
+    if (!m || !f)
+        return;
+    CHECK_INT((int)dsp_masking_bands(m), 22); /* 0-8 kHz is 21.3 Bark */
+    const uint8_t *band = dsp_masking_band_of(m);
+    CHECK_INT(band[0], 0);
+    CHECK_INT(band[64], 8); /* 1 kHz: 8.5 Bark */
+    CHECK_INT(band[512], 21);
+    static float w[1024], x[1024], sp[1026], pw[513];
+    float thr[DSP_MASKING_MAX_BANDS];
+    dsp_hann(w, 1024);
+    /* white noise: flat spectrum, noise-masking offset (~5.5 dB, plus the
+     * spread from the neighbours) */
+    for (int i = 0; i < 1024; i++)
+        x[i] = (float)((urand() + urand() + urand() - 1.5) * 0.1) * w[i];
+    dsp_fft_forward(f, x, sp);
+    for (int k = 0; k <= 512; k++)
+        pw[k] = sp[2 * k] * sp[2 * k] + sp[2 * k + 1] * sp[2 * k + 1];
+    dsp_masking_threshold(m, pw, thr);
+    for (size_t b = 4; b < 20; b++) {
+        double r = band_ratio_db(m, pw, thr, b);
+        CHECK(r > -9.0 && r < 3.0);
+    }
+    /* one 1 kHz tone: tone-masking offset 14.5 + 8 dB in its band, and
+     * the threshold falls off away from it (spreading) */
+    for (int i = 0; i < 1024; i++)
+        x[i] = (float)(0.5 * sin(2 * PI * 1000.0 * i / 16000)) * w[i];
+    dsp_fft_forward(f, x, sp);
+    for (int k = 0; k <= 512; k++)
+        pw[k] = sp[2 * k] * sp[2 * k] + sp[2 * k + 1] * sp[2 * k + 1];
+    dsp_masking_threshold(m, pw, thr);
+    double r8 = band_ratio_db(m, pw, thr, 8);
+    CHECK(r8 > -24.0 && r8 < -21.0);
+    CHECK(thr[12] < thr[8] * 1e-2);
+    CHECK(thr[4] < thr[8] * 1e-3);
+    /* silence: the threshold in quiet, positive everywhere, lowest
+     * around 3-4 kHz */
+    memset(pw, 0, sizeof pw);
+    dsp_masking_threshold(m, pw, thr);
+    for (size_t b = 0; b < 22; b++)
+        CHECK(thr[b] > 0);
+    CHECK(thr[band[224]] < thr[band[8]]);
+    dsp_masking_free(m);
+    dsp_fft_free(f);
+}
+
+TEST_MAIN(t_fft_vs_dft, t_fft_bad, t_resample, t_masking)

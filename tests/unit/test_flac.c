@@ -247,7 +247,7 @@ static void t_write_no_comment_block(void)
     uint8_t *o = NULL;
     size_t on = 0;
     CHECK_INT(write_label(b.p, b.len, "nc", &o, &on), AIM_OK);
-    blk ob[8];
+    blk ob[8] = {{0}};
     size_t audio = 0;
     CHECK_INT(walk(o, on, 0, ob, 8, &audio), 4);
     CHECK_INT(ob[1].type, 4);
@@ -280,7 +280,7 @@ static void t_write_insufficient_padding(void)
         uint8_t *o = NULL;
         size_t on = 0;
         CHECK_INT(write_label(b.p, b.len, "small-pad", &o, &on), AIM_OK);
-        blk ob[8];
+        blk ob[8] = {{0}};
         size_t audio = 0;
         CHECK_INT(walk(o, on, 0, ob, 8, &audio), 3);
         /* The label adds ~170 bytes: padding below that is replaced by 4096. */
@@ -303,7 +303,7 @@ static void t_write_exact_fit_drops_padding(void)
     uint8_t *o = NULL;
     size_t on = 0;
     CHECK_INT(write_label(b.p, b.len, "fit", &o, &on), AIM_OK);
-    blk ob[8];
+    blk ob[8] = {{0}};
     size_t audio = 0;
     CHECK_INT(walk(o, on, 0, ob, 8, &audio), 3);
     long growth = (long)ob[1].len - (long)(4 + 3 + 4 + 4 + 10);
@@ -331,7 +331,7 @@ static void t_write_removes_every_old_label(void)
     size_t on = 0;
     CHECK_INT(write_label(b.p, b.len, "one", &o, &on), AIM_OK);
     check_label(o, on, "one", 1);
-    blk ob[8];
+    blk ob[8] = {{0}};
     size_t audio = 0;
     CHECK_INT(walk(o, on, 0, ob, 8, &audio), 3);
     CHECK(has_comment(o + ob[1].off, ob[1].len, "TITLE=t"));
@@ -395,7 +395,7 @@ static void t_hostile_truncations(void)
     spec s = {c, 2, 1000, 1, 0, 0};
     aim_buf b = AIM_BUF_INIT;
     make_flac(&b, &s);
-    blk in[8];
+    blk in[8] = {{0}};
     size_t audio = 0;
     CHECK_INT(walk(b.p, b.len, 0, in, 8, &audio), 4);
     aim_label *l = mk_label("t");
