@@ -13,7 +13,7 @@
  * detect prints `found=0|1 payload=HEX biterr=K s= cpu= speed= segs=` and
  * the presence decisions (sync only; payload known), where K counts the
  * wrong bits among the 64 payload bits decoded from the best candidate
- * (after soft-decision Viterbi), compared with PAYLOADHEX.
+ * (after the list decoder), compared with PAYLOADHEX.
  *
  * Perceptual measure: noise-to-mask ratio (NMR) of the mark against a basic
  * simultaneous-masking model (see nmr() below): mean over frames of the

@@ -1,7 +1,7 @@
 /*
  * Shared internals of the watermark: the fixed internal frame grid, the
  * key-derived layout of the mark in the time-frequency plane, and the
- * payload code (check + convolutional code). See wm.c for the design.
+ * payload code (check + polar code, wm_code.c). See wm.c for the design.
  */
 #ifndef AIM_WM_CORE_H
 #define AIM_WM_CORE_H
@@ -22,13 +22,13 @@
 #define WM_GROUPS 16  /* bin groups per frame; group 0 carries sync */
 #define WM_DGROUPS (WM_GROUPS - 1)
 #define WM_PERIOD 236 /* slots per repetition of the codeword (7.55 s) */
-#define WM_CHECK_BITS 48
+#define WM_CHECK_BITS 50
 #define WM_MSG_BITS (64 + WM_CHECK_BITS)
-#define WM_TAIL 8 /* K = 9 */
-#define WM_CODED ((WM_MSG_BITS + WM_TAIL) * 3)
+#define WM_CODED 512 /* polar code length (wm_code.c) */
 #ifndef WM_LIST
-#define WM_LIST 8 /* paths checked per decode (list Viterbi) */
+#define WM_LIST 16 /* paths kept and checked per decode (CRC-aided SCL) */
 #endif
+#define WM_POLAR_DESIGN 1.0 /* LLR mean per coded bit the code is built for */
 
 typedef struct wm_layout {
     uint8_t group[WM_NBINS];  /* group of each marked bin */
@@ -38,7 +38,7 @@ typedef struct wm_layout {
     uint16_t cell_bit[WM_PERIOD][WM_DGROUPS]; /* coded bit of a data cell */
     int8_t cell_sign[WM_PERIOD][WM_DGROUPS];  /* scrambling sign */
     uint16_t bit_cells[WM_CODED];             /* data cells per coded bit and period */
-    uint64_t check_mask;                      /* key-dependent, 48 bits */
+    uint64_t check_mask;                      /* key-dependent, WM_CHECK_BITS */
 } wm_layout;
 
 /* Resampler for the mark's paths: the short band-only filter, or the full
@@ -51,13 +51,24 @@ static inline dsp_resampler *wm_resampler_new(int in_rate, int out_rate, size_t 
 
 void wm_layout_init(wm_layout *l, const aim_wm_key *key);
 
-/** coded[i] = +-1 for the WM_CODED coded bits of payload. */
+/* Payload code (wm_code.c): check bits and polar code. */
+
+/** coded[i] = +-1 for the WM_CODED coded bits of payload (+1: bit 1). */
 void wm_encode(const wm_layout *l, uint64_t payload, int8_t *coded);
 
-/** Soft-decision Viterbi decode (soft > 0 means bit 1); returns 1 and
- *  *payload if the key-masked check matches, 0 if not, -1 out of memory. *raw (may be NULL)
- *  receives the 64 decoded payload bits whatever the check says. */
+/** CRC-aided list decode (soft > 0 means bit 1); returns 1 and *payload if
+ *  the key-masked check of one of the WM_LIST paths matches, 0 if not, -1
+ *  out of memory. *raw (may be NULL) receives the 64 payload bits of the
+ *  best path whatever the check says. */
 int wm_decode(const wm_layout *l, const float *soft, uint64_t *payload, uint64_t *raw);
+
+/** For tests: the message inputs of the polar code by density evolution
+ *  (Gaussian approximation) at LLR mean m0; bit i of word i / 64, MSB
+ *  first. wm_code.c keeps the result for WM_POLAR_DESIGN as a table. */
+void wm_polar_design(double m0, uint64_t info[WM_CODED / 64]);
+
+/** The table in use (WM_CODED / 64 words). */
+const uint64_t *wm_polar_info(void);
 
 /** For benchmarks: the 64 payload bits the last run decoded from its best
  *  candidate (the accepted one when found), check or not. */

@@ -23,6 +23,9 @@
 #define ENV_HALF 12      /* envelope smoothing, bins each side (~190 Hz) */
 #define ENV_POW 0.3      /* mark power ~ envelope^ENV_POW, see do_frame */
 #define FILL_ITER 12     /* water-filling iterations per frame */
+#define LEVEL_POW 0.5    /* frame budget ~ host^LEVEL_POW * running mean^(1-LEVEL_POW) */
+#define LEVEL_TAU 94.0   /* running means over ~3 s (frames) */
+#define BOOST_DB 5.0     /* a frame's budget is at most this much over its own share */
 #ifndef MASK_DB
 #define MASK_DB 0.0f     /* mark power per band relative to the masking threshold */
 #endif
@@ -32,6 +35,10 @@ struct aim_wm_embedder {
     float snr_lin; /* 10^(-(snr + margin)/10) */
     float taper;   /* mean square of the synthesis taper */
     float mask_gain; /* 10^(MASK_DB/10) */
+    float boost_max; /* 10^(BOOST_DB/10) */
+    double level;    /* running mean of the host's frame energy */
+    double hrun, mrun; /* running means of host share and mark energy */
+    double guard;    /* <= 1: scales budgets down while mrun is over target */
     wm_layout layout;
     int8_t coded[WM_CODED];
     dsp_fft *fft;
@@ -92,6 +99,8 @@ int aim_wm_embedder_new(const aim_wm_embed_config *cfg, const aim_wm_key *key, u
     e->ch = cfg->channels;
     e->snr_lin = powf(10.0f, -(cfg->target_snr_db + SNR_MARGIN) / 10.0f);
     e->mask_gain = powf(10.0f, MASK_DB / 10.0f);
+    e->boost_max = powf(10.0f, (float)BOOST_DB / 10.0f);
+    e->guard = 1.0;
     wm_layout_init(&e->layout, key);
     wm_encode(&e->layout, payload, e->coded);
     /* Hann analysis; the mark of each frame is then tapered by a Tukey
@@ -181,7 +190,22 @@ static int do_frame(aim_wm_embedder *e)
     double host = 0;
     for (size_t i = 0; i < WM_N; i++)
         host += (double)e->ibuf[i] * e->ibuf[i];
-    double e_target = 0.5 * host * e->snr_lin; /* mark energy after the taper */
+    /* Level-dependent budget: the frame's energy share times
+     * (running mean / frame)^(1 - LEVEL_POW), at most BOOST_DB over the
+     * share. Quiet frames (consonants, decays, soft passages) get a
+     * stronger mark relative to themselves, loud ones a weaker one; by
+     * Jensen's inequality the total stays under the requested SNR when
+     * the running mean is the mean, and the guard below scales budgets
+     * down whenever the last ~3 s spent more (a burst after silence).
+     * The masking cap still bounds every band of every frame. */
+    e->level = e->level > 0 ? e->level + (host - e->level) / LEVEL_TAU : host;
+    double ref = host;
+    if (host > 0 && e->level > 0) {
+        ref = pow(e->level, 1.0 - LEVEL_POW) * pow(host, LEVEL_POW);
+        if (ref > host * e->boost_max)
+            ref = host * e->boost_max;
+    }
+    double e_target = 0.5 * ref * e->snr_lin * e->guard; /* mark energy after the taper */
     /* the same in one-sided spectral power (Parseval: sum m^2 = 2/N sum
      * |M_k|^2 over 0 < k < N/2), before the taper */
     double m_target = e_target * WM_N / (2.0 * e->taper);
@@ -241,6 +265,14 @@ static int do_frame(aim_wm_embedder *e)
         em += (double)e->tmp[i] * e->tmp[i];
     }
     float fix = em > e_target ? (float)sqrt(e_target / em) : 1.0f;
+    /* the guard: running mark energy against the running budget */
+    e->hrun += (0.5 * host * e->snr_lin - e->hrun) / LEVEL_TAU;
+    e->mrun += (em * fix * fix - e->mrun) / LEVEL_TAU;
+    e->guard = e->mrun > e->hrun ? e->guard / 1.01 : e->guard * 1.01;
+    if (e->guard > 1.0)
+        e->guard = 1.0;
+    if (e->guard < 0.25)
+        e->guard = 0.25;
     for (size_t i = 0; i < WM_N; i++)
         e->macc[i] += e->tmp[i] * fix;
     /* macc[0..HOP) is final: internal samples fidx*HOP .. +HOP */

@@ -13,6 +13,7 @@
 #include "dsp/fft.h"
 #include "dsp/masking.h"
 #include "test.h"
+#include "wm/wm_core.h"
 
 static const double PI = 3.14159265358979323846;
 static const uint64_t PAYLOAD = 0x0123456789ABCDEFULL;
@@ -277,7 +278,10 @@ static void t_roundtrip_attacks(void)
         double snr = snr_db(x, y, n);
         fprintf(stderr, "  %s44: SNR %.1f dB\n", sig ? "music" : "speech", snr);
         CHECK(snr >= 30.0);
-        CHECK(snr < 32.0); /* the budget is used, not wasted */
+        /* the budget is used, not wasted: on a signal of steady level
+         * the SNR is the requested one; the level rule leaves speech's
+         * loud frames under their share (by Jensen), ~32.7 dB here */
+        CHECK(snr < 33.0);
         aim_wm_result r = detect(y, n, rate, 1, &key);
         check_found(&r, "clean");
         CHECK(r.n_segments >= 1);
@@ -794,5 +798,126 @@ static void t_nonfinite(void)
     free(y);
 }
 
-TEST_MAIN(t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_presence_3s, t_stereo_stream, t_block_invariance,
+/* The payload code alone (src/wm/wm_code.c): the polar table is what its
+ * construction gives; clean, noisy and erased words decode to the exact
+ * payload; noise alone is never accepted. Soft bits are built as in the
+ * detector: a sum of cells, each +-a plus unit Gaussian noise. */
+static void soft_word(const int8_t *coded, double a, size_t cells, double erase, rng *r,
+                      float *soft)
+{
+    memset(soft, 0, WM_CODED * sizeof *soft);
+    for (size_t c = 0; c < cells; c++) {
+        size_t b = c % WM_CODED;
+        soft[b] += (float)(a * coded[b] + nrand(r));
+    }
+    for (size_t b = 0; b < WM_CODED; b++)
+        if (urand(r) < erase)
+            soft[b] = 0.0f; /* an erased bit: no information */
+}
+
+static void t_payload_code(void)
+{
+    uint64_t info[WM_CODED / 64];
+    wm_polar_design(WM_POLAR_DESIGN, info);
+    const uint64_t *table = wm_polar_info();
+    int ninfo = 0, same = 1;
+    for (size_t w = 0; w < WM_CODED / 64; w++) {
+        same &= info[w] == table[w];
+        for (int b = 0; b < 64; b++)
+            ninfo += (int)((table[w] >> b) & 1);
+    }
+    CHECK(same);
+    CHECK_INT(ninfo, WM_MSG_BITS);
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 7), AIM_OK);
+    static wm_layout lay;
+    wm_layout_init(&lay, &key);
+    rng r = {99};
+    int8_t coded[WM_CODED];
+    float soft[WM_CODED];
+    /* a 10 s clip holds ~4680 data cells; -10 dB per cell is 1.5 dB above
+     * the code's measured threshold (bench/wm/code_sim.c) */
+    const double a_ok = pow(10.0, -10.0 / 20.0);
+    int clean = 0, noisy = 0, erased = 0, accepted_noise = 0;
+    for (int t = 0; t < 40; t++) {
+        uint64_t payload = (uint64_t)(urand(&r) * 18446744073709551615.0) ^ (uint64_t)t << 40;
+        uint64_t got = 0, raw = 0;
+        wm_encode(&lay, payload, coded);
+        for (size_t b = 0; b < WM_CODED; b++)
+            soft[b] = coded[b];
+        clean += wm_decode(&lay, soft, &got, &raw) == 1 && got == payload && raw == payload;
+        soft_word(coded, a_ok, 4680, 0.0, &r, soft);
+        noisy += wm_decode(&lay, soft, &got, NULL) == 1 && got == payload;
+        /* a quarter of the coded bits lost (say, a band cut away), the rest strong */
+        soft_word(coded, 0.5, 4680, 0.25, &r, soft);
+        erased += wm_decode(&lay, soft, &got, NULL) == 1 && got == payload;
+        soft_word(coded, 0.0, 4680, 0.0, &r, soft);
+        accepted_noise += wm_decode(&lay, soft, &got, NULL) != 0;
+    }
+    CHECK_INT(clean, 40);
+    CHECK_INT(noisy, 40);
+    CHECK_INT(erased, 40);
+    CHECK_INT(accepted_noise, 0);
+    /* a word made for another key's check mask is rejected */
+    aim_wm_key other;
+    CHECK_INT(aim_wm_key_from_seed(&other, 8), AIM_OK);
+    static wm_layout lay2;
+    wm_layout_init(&lay2, &other);
+    wm_encode(&lay2, PAYLOAD, coded);
+    for (size_t b = 0; b < WM_CODED; b++)
+        soft[b] = coded[b];
+    uint64_t got = 0;
+    CHECK_INT(wm_decode(&lay, soft, &got, NULL), 0);
+}
+
+/* The level-dependent budget (wm_embed.c) gives quiet frames more than
+ * their own share: on signals whose level jumps (a burst after silence,
+ * loud and quiet seconds alternating, a slow fade) the whole file still
+ * comes out at >= 30 dB SNR and no second under 30 - BOOST_DB (5) dB.
+ * Seconds next to a 20 dB jump also carry part of the mark of the loud
+ * frames that overlap them (64 ms frames): 24.2 dB there without the
+ * level rule, 22.0 dB with it; the bound there is 21.5 dB. */
+static void t_snr_level_changes(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 5), AIM_OK);
+    const int rate = 16000;
+    const size_t n = (size_t)rate * 20;
+    for (int kind = 0; kind < 3; kind++) {
+        float *x = kind == 1 ? make_music(n, rate, 1, 21) : make_speech(n, rate, 22);
+        CHECK(x != NULL);
+        if (!x)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            double t = (double)i / rate, g = 1.0;
+            if (kind == 0)
+                g = t < 6.0 ? 0.0 : 1.0; /* silence, then speech */
+            else if (kind == 1)
+                g = ((int)t % 2) ? 0.1 : 1.0; /* -20 dB every other second */
+            else
+                g = pow(10.0, -2.0 * t / 20.0); /* fade by 2 dB a second */
+            x[i] *= (float)g;
+        }
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+        CHECK(y != NULL);
+        if (y) {
+            double worst = 1e9;
+            for (size_t s0 = 0; s0 + (size_t)rate <= n; s0 += (size_t)rate) {
+                double hs = 0;
+                for (size_t i = s0; i < s0 + (size_t)rate; i++)
+                    hs += (double)x[i] * x[i];
+                if (hs > 1e-6 * rate) /* not silence */
+                    worst = fmin(worst, snr_db(x + s0, y + s0, (size_t)rate));
+            }
+            double all = snr_db(x, y, n);
+            fprintf(stderr, "  level kind %d: SNR %.1f dB, worst second %.1f dB\n", kind, all, worst);
+            CHECK(all >= 30.0);
+            CHECK(worst >= (kind == 1 ? 21.5 : 24.9));
+        }
+        free(x);
+        free(y);
+    }
+}
+
+TEST_MAIN(t_payload_code, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_presence_3s, t_stereo_stream, t_block_invariance,
           t_localise_splice, t_no_false_positive, t_api_misuse)
