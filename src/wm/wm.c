@@ -33,10 +33,14 @@
  * 5 dB over the frame's own (quiet frames - consonants, decays, soft
  * passages - get a mark stronger relative to themselves, loud ones a
  * weaker one; measured +0.05 to +0.2 in decode probability on the hard
- * codec cases). A guard scales the budgets down while the running mark
- * energy exceeds the running share, so the SNR of any ~3 s stretch stays
- * near the requested one (total 30.5-31.6 dB at the default 30; worst
- * second after silence ~22 dB, tests/unit/test_wm.c). What a cap removes
+ * codec cases). A guard holds the running mark energy of the last ~3 s
+ * at the running share: it scales budgets down after a burst that
+ * follows silence, and up (at most +3 dB) where the level rule alone
+ * leaves the stretch under budget (Jensen's inequality: 31.5 dB on speech
+ * without it, 1.3 dB of mark unused). Any ~3 s stretch, and so the whole
+ * file, comes out at the requested SNR (30.2-30.3 dB at the default 30;
+ * worst second next to a 20 dB level jump ~21 dB, tests/unit/test_wm.c,
+ * every band still under its masking threshold). What a cap removes
  * is water-filled into the bins and bands still under their caps; a frame
  * whose caps all bind gets a weaker mark.
  *
@@ -55,17 +59,20 @@
  * probability on 72 real attacked cases 0.832 -> 0.871 on average.
  *
  * Detection (blind). The clip is resampled to 16 kHz and one log-magnitude
- * spectrogram is computed at hop 128 (a quarter slot), bins 17-245 (the
- * band plus room for frequency scaling), floored 40 dB under the band
- * mean. Every hypothesis reads it: a speed factor a (35 values, 0.949 to
- * 1.051 in 0.3 % steps; speed change by resampling scales time by 1/a and
- * frequency by a) and a grid offset (0, 128, 256, 384): original frame j
- * is the fine frame nearest (off + 512 j) / a, original bin k is read at
- * k a by linear interpolation of log magnitudes. Features per frame: per
- * bin the change against the two neighbouring frames (removes the host's
- * steady spectrum), minus the band-wide mean change (loudness, syllable
- * envelope), clipped at 1.6 nepers; per group r = sum c(k) h(k) (gain and
- * polarity do not change it). Each frame is scaled by its own spread over
+ * spectrogram is computed at hop 64 (an eighth of a slot), bins 17-245
+ * (the band plus room for frequency scaling), floored 40 dB under the
+ * band mean. Every hypothesis reads it: a speed factor a (35 values,
+ * 0.949 to 1.051 in 0.3 % steps; speed change by resampling scales time
+ * by 1/a and frequency by a) and a grid offset (0, 128, 256, 384):
+ * original frame j is the fine frame nearest (off + 512 j) / a, original
+ * bin k is read at k a by linear interpolation of log magnitudes.
+ * Features per frame: per bin the change against the two neighbouring
+ * frames (removes the host's steady spectrum), minus the band-wide mean
+ * change (loudness, syllable envelope), clipped at 1.6 nepers; per group
+ * r = sum w(k) c(k) h(k) (gain and polarity do not change it), with a
+ * fixed weight w(k) = (k / 20)^-0.3 (0.56 at the top of the band): after
+ * low-rate codecs and added noise the low part of the band keeps more of
+ * the mark (bench/wm/lab.sh, per-band z). Each frame is scaled by its own spread over
  * the groups and by 1 - N/P, P its band power and N the clip's noise
  * floor (5th percentile of frame powers: under added noise a frame keeps
  * about S/(S+N) of the mark, frames at the floor none), each group
@@ -75,8 +82,11 @@
  * alone otherwise). A wrong scale drifts by its error times the clip
  * length, so scaled hypotheses are searched in windows of 320 slots
  * (10.2 s; cost linear in the length); at a = 1 the whole clip is also
- * searched at once. The best 8 candidates are list-decoded, scaled
- * ones also at +-1/3 of the step (24 decodes at most); a candidate is
+ * searched at once. The best 8 candidates are list-decoded; one that
+ * fails is decoded twice more, a scaled one at +-1/3 of the scale step,
+ * an unscaled one half a grid step (64 samples) earlier and later: a
+ * mark read 64 samples off its frames loses ~0.7 dB, which the 128-sample
+ * search grid leaves on the table (24 decodes at most). A candidate is
  * accepted only if its check matches.
  *
  * False positives. On unmarked audio (or with the wrong key) the decoded

@@ -15,8 +15,11 @@
 #define BIN_CLIP 1.6f   /* nepers: clip of one bin's change */
 #define FLOOR_REL 1e-4  /* power floor relative to the band mean (-40 dB) */
 #define NOISE_PCT 5     /* percentile of frame powers taken as the noise floor */
-#define OFFSETS 4
-#define FHOP (WM_HOP / OFFSETS) /* fine analysis hop */
+#define OFFSETS 4                /* frame-grid offsets searched per slot ... */
+#define GRID (WM_HOP / OFFSETS)  /* ... GRID samples apart */
+#define FHOP (GRID / 2)          /* fine analysis hop: a candidate is also
+                                  * decoded half a grid step either side */
+#define TILT 0.3                 /* bin weight (k / WM_K0)^-TILT, see features */
 #define KL (WM_K0 - 3)          /* fine bins kept: KL..KH-1, room for */
 #define KH (WM_K1 + 14)         /* the frequency scaling of a speed change */
 #define NBL (KH - KL)
@@ -51,7 +54,7 @@ struct aim_wm_detector {
     float *fsort;   /* scratch for the noise-floor percentile */
     float noise_floor; /* NOISE_PCT percentile of fpow (0: none) */
     uint8_t order[WM_NBINS];         /* band bins sorted by group */
-    float osign[WM_NBINS];           /* their key signs */
+    float osign[WM_NBINS];           /* their key signs times the bin weight */
     uint16_t gstart[WM_GROUPS + 1];  /* group g: order[gstart[g]..gstart[g+1]) */
     uint64_t raw;   /* payload bits of the last run's best candidate */
 };
@@ -60,7 +63,7 @@ uint64_t wm_detector_raw_bits(const aim_wm_detector *d) { return d ? d->raw : 0;
 
 typedef struct cand {
     float score;
-    int oi, s, si; /* grid offset, period phase, scale index */
+    int off, s, si; /* frame-grid offset (samples), period phase, scale index */
     double a;      /* scale (refined around scale_of(si)) */
     size_t j0, n;  /* window: original frames j0..j0+n-1 */
 } cand;
@@ -113,7 +116,8 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
         for (size_t b = 0; b < WM_NBINS; b++)
             if (d->layout.group[b] == g) {
                 d->order[i] = (uint8_t)b;
-                d->osign[i++] = (float)d->layout.sign[b];
+                d->osign[i++] = (float)d->layout.sign[b] *
+                                powf((float)(WM_K0 + b) / WM_K0, -(float)TILT);
             }
         d->gstart[g + 1] = (uint16_t)i;
     }
@@ -207,9 +211,10 @@ static int cmp_float(const void *a, const void *b)
 }
 
 /* Fine log-magnitude spectrogram of the whole buffer: frames every FHOP
- * samples (the 4 grid offsets of the unscaled search), bins KL..KH-1 (the
- * band plus room for the frequency scaling of a speed change). Computed
- * once per run; every scale and offset hypothesis reads it. */
+ * samples (the 4 grid offsets of the search and the half steps between
+ * them), bins KL..KH-1 (the band plus room for the frequency scaling of a
+ * speed change). Computed once per run; every hypothesis reads it. At
+ * the default 60 s window it takes 15 MB. */
 static size_t spectrogram(aim_wm_detector *d)
 {
     size_t nf = (d->len - WM_N) / FHOP + 1;
@@ -390,7 +395,7 @@ static void search(aim_wm_detector *d, cand h, size_t nf, cand *best)
 {
     const wm_layout *l = &d->layout;
     double a = h.a;
-    size_t off = (size_t)h.oi * FHOP;
+    size_t off = (size_t)h.off;
     h.n = frames_fit(a, off, h.j0, h.n, nf);
     if (h.n < 2 * WM_GROUPS)
         return;
@@ -450,27 +455,36 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             j0 = nall - WIN_SLOTS;
         for (int si = 0; si < NSCALE; si++)
             for (int oi = 0; oi < OFFSETS; oi++)
-                search(d, (cand){0, oi, 0, si, scale_of(si), j0, n}, nf, best);
+                search(d, (cand){0, oi * GRID, 0, si, scale_of(si), j0, n}, nf, best);
     }
     if (nwin > 1)
         for (int oi = 0; oi < OFFSETS; oi++)
-            search(d, (cand){0, oi, 0, NSCALE / 2, 1.0, 0, d->max_frames}, nf, best);
+            search(d, (cand){0, oi * GRID, 0, NSCALE / 2, 1.0, 0, d->max_frames}, nf, best);
     res->sync_score = best[0].score;
     float soft[WM_CODED];
-    /* each candidate is decoded at its scale and, when scaled, at +-1/3 of
-     * the grid step (the grid leaves up to half a step of drift) */
+    /* Each candidate is decoded as found and, failing that, twice more:
+     * scaled ones at +-1/3 of the scale step (the grid leaves up to half a
+     * step of drift), unscaled ones half a grid step (FHOP) earlier and
+     * later (a mark 64 samples off its frames loses ~0.7 dB). */
     for (size_t c = 0; c < CANDIDATES * REFINE && best[c / REFINE].score > -1e29f; c++) {
         cand h = best[c / REFINE];
+        int dir = c % REFINE == 1 ? -1 : 1;
+        if (c % REFINE && h.si != NSCALE / 2) {
+            h.a += dir * (SCALE_STEP / 3);
+        } else if (c % REFINE) {
+            h.off += dir * FHOP;
+            if (h.off < 0) { /* the same frames as slot -1 + WM_HOP - FHOP */
+                h.off += WM_HOP;
+                h.s = (h.s + 1) % WM_PERIOD;
+            }
+        }
         if (c % REFINE) {
-            if (h.si == NSCALE / 2 && h.n > WIN_SLOTS)
-                continue; /* whole-clip unscaled */
-            h.a += (c % REFINE == 1 ? -1 : 1) * (SCALE_STEP / 3);
-            h.n = frames_fit(h.a, (size_t)h.oi * FHOP, h.j0, h.n, nf);
+            h.n = frames_fit(h.a, (size_t)h.off, h.j0, h.n, nf);
             if (h.n < 2 * WM_GROUPS)
                 continue;
         }
         double a = h.a;
-        size_t off = (size_t)h.oi * FHOP;
+        size_t off = (size_t)h.off;
         float *z = d->z, sy;
         features(d, a, off, h.j0, h.n, z);
         soft_bits(l, z, h.n, (size_t)h.s, soft, &sy);
@@ -499,7 +513,7 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             for (int da = -LOC_REFINE; da <= LOC_REFINE; da++)
                 for (size_t oi = 0; oi < OFFSETS; oi++) {
                     double a2 = a + da * LOC_REFINE_STEP;
-                    size_t off2 = oi * FHOP;
+                    size_t off2 = oi * GRID;
                     size_t n2 = frames_fit(a2, off2, 0, d->max_frames, nf);
                     if (n2 < 2 * WM_GROUPS)
                         continue;
@@ -627,7 +641,7 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
         for (int si = 0; si < NSCALE; si++)
             for (int oi = 0; oi < OFFSETS; oi++) {
                 double a = scale_of(si);
-                size_t off = (size_t)oi * FHOP;
+                size_t off = (size_t)oi * GRID;
                 size_t n = frames_fit(a, off, j0, WM_PERIOD, nf);
                 if (n < 2 * WM_GROUPS)
                     continue;

@@ -26,6 +26,7 @@
 #define LEVEL_POW 0.5    /* frame budget ~ host^LEVEL_POW * running mean^(1-LEVEL_POW) */
 #define LEVEL_TAU 94.0   /* running means over ~3 s (frames) */
 #define BOOST_DB 5.0     /* a frame's budget is at most this much over its own share */
+#define GUARD_MAX 2.0    /* the guard raises budgets by at most this factor (+3 dB) */
 #ifndef MASK_DB
 #define MASK_DB 0.0f     /* mark power per band relative to the masking threshold */
 #endif
@@ -38,7 +39,7 @@ struct aim_wm_embedder {
     float boost_max; /* 10^(BOOST_DB/10) */
     double level;    /* running mean of the host's frame energy */
     double hrun, mrun; /* running means of host share and mark energy */
-    double guard;    /* <= 1: scales budgets down while mrun is over target */
+    double guard;    /* scales budgets to keep mrun at its target (0.25..GUARD_MAX) */
     wm_layout layout;
     int8_t coded[WM_CODED];
     dsp_fft *fft;
@@ -195,9 +196,11 @@ static int do_frame(aim_wm_embedder *e)
      * share. Quiet frames (consonants, decays, soft passages) get a
      * stronger mark relative to themselves, loud ones a weaker one; by
      * Jensen's inequality the total stays under the requested SNR when
-     * the running mean is the mean, and the guard below scales budgets
-     * down whenever the last ~3 s spent more (a burst after silence).
-     * The masking cap still bounds every band of every frame. */
+     * the running mean is the mean. The guard below holds the last ~3 s
+     * at their share: down whenever they spent more (a burst after
+     * silence), up (at most GUARD_MAX) while they spent less, so no mark
+     * energy the requested SNR allows is left unused. The masking cap
+     * still bounds every band of every frame. */
     e->level = e->level > 0 ? e->level + (host - e->level) / LEVEL_TAU : host;
     double ref = host;
     if (host > 0 && e->level > 0) {
@@ -269,8 +272,8 @@ static int do_frame(aim_wm_embedder *e)
     e->hrun += (0.5 * host * e->snr_lin - e->hrun) / LEVEL_TAU;
     e->mrun += (em * fix * fix - e->mrun) / LEVEL_TAU;
     e->guard = e->mrun > e->hrun ? e->guard / 1.01 : e->guard * 1.01;
-    if (e->guard > 1.0)
-        e->guard = 1.0;
+    if (e->guard > GUARD_MAX)
+        e->guard = GUARD_MAX;
     if (e->guard < 0.25)
         e->guard = 0.25;
     for (size_t i = 0; i < WM_N; i++)

@@ -876,7 +876,10 @@ static void t_payload_code(void)
  * comes out at >= 30 dB SNR and no second under 30 - BOOST_DB (5) dB.
  * Seconds next to a 20 dB jump also carry part of the mark of the loud
  * frames that overlap them (64 ms frames): 24.2 dB there without the
- * level rule, 22.0 dB with it; the bound there is 21.5 dB. */
+ * level rule, 22.0 dB with it, 20.9 dB once the guard may also raise
+ * budgets (up to +3 dB, so that the whole file comes to the requested
+ * SNR rather than ~1.3 dB over it on speech); the bound there is 20.5 dB,
+ * and every band of those frames stays under its masking threshold. */
 static void t_snr_level_changes(void)
 {
     aim_wm_key key;
@@ -912,7 +915,8 @@ static void t_snr_level_changes(void)
             double all = snr_db(x, y, n);
             fprintf(stderr, "  level kind %d: SNR %.1f dB, worst second %.1f dB\n", kind, all, worst);
             CHECK(all >= 30.0);
-            CHECK(worst >= (kind == 1 ? 21.5 : 24.9));
+            CHECK(worst >= (kind == 1 ? 20.5 : 24.9));
+            CHECK(all < 31.0); /* the budget is used, not left ~1.3 dB under */
         }
         free(x);
         free(y);
