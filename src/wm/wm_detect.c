@@ -473,7 +473,8 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             h.a += dir * (SCALE_STEP / 3);
         } else if (c % REFINE) {
             h.off += dir * FHOP;
-            if (h.off < 0) { /* the same frames as slot -1 + WM_HOP - FHOP */
+            if (h.off < 0) { /* read as offset off + WM_HOP - FHOP, whose frame
+                              * j is frame j + 1 here: one slot on in the period */
                 h.off += WM_HOP;
                 h.s = (h.s + 1) % WM_PERIOD;
             }
