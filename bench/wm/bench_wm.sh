@@ -16,7 +16,7 @@ work="$root/out/bench-wm"
 KEY=42; PAYLOAD=8badf00dcafe1234
 mkdir -p "$work"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -I"$root/src" \
-   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lz -lm -lpthread -o "$work/wm_bench"
+   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lavutil -lz -lm -lpthread -o "$work/wm_bench"
 B="$work/wm_bench"
 [ -f "$work/corpus/speech16.wav" ] || "$root/bench/wm/make_corpus.sh" "$work/corpus" 1 2>/dev/null
 T="$work/tmp"; rm -rf "$T"; mkdir -p "$T"

@@ -10,7 +10,7 @@ build=${1:-build}; case "$build" in /*) ;; *) build="$root/$build" ;; esac
 sets=${2:-15}; keys=${3:-2}
 work="$root/out/bench-wm/fp"; mkdir -p "$work"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -I"$root/src" \
-   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lz -lm -lpthread -o "$work/wm_bench"
+   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lavutil -lz -lm -lpthread -o "$work/wm_bench"
 found=0; pres=0; runs=0; secs=0
 for s in $(seq 2 $((sets + 1))); do
   [ -f "$work/set$s/music16.wav" ] || "$root/bench/wm/make_corpus.sh" "$work/set$s" "$s" 2>/dev/null

@@ -19,7 +19,7 @@ KEY=42; PAYLOAD=8badf00dcafe1234; OFFS=(3.3 23.37 41.9); SIGS=(music44 speech44 
 work="$root/out/bench-wm/lab"; dir="$work/set$set_no${LAB_TAG:+-$LAB_TAG}"; mkdir -p "$dir"
 B="$work/wm_bench.$BASHPID"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -I"$root/src" \
-   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lz -lm -lpthread -o "$B"
+   "$root/bench/wm/wm_bench.c" "$build/libaimark.a" -lavutil -lz -lm -lpthread -o "$B"
 trap 'rm -f "$B"' EXIT
 corpus="$root/out/bench-wm/corpus"; [ "$set_no" = 1 ] || corpus="$work/corpus$set_no"
 [ -f "$corpus/speech16.wav" ] || "$root/bench/wm/make_corpus.sh" "$corpus" "$set_no" 2>/dev/null

@@ -302,8 +302,8 @@ static int resolve(const xp *x, size_t q_off, size_t q_len, int is_attr, const c
         size_t plen = (size_t)(colon - q);
         *local = colon + 1;
         *llen = q_len - plen - 1;
-        if (plen == 0 || *llen == 0)
-            return AIM_ERR_CORRUPT;
+        if (plen == 0 || *llen == 0 || memchr(*local, ':', *llen))
+            return AIM_ERR_CORRUPT; /* "p:" or ":l" or "a:b:c" */
         *uri = lookup(x, q, plen, ulen);
         if (!*uri)
             return AIM_ERR_CORRUPT; /* an undeclared prefix */
@@ -541,8 +541,12 @@ static int start_tag(xp *x, size_t i, size_t *next)
         const char *nm = s + at->n_off;
         if (eq(nm, at->n_len, "xmlns"))
             rc = push_bind(x, at->n_off, 0, at);
-        else if (at->n_len > 6 && memcmp(nm, "xmlns:", 6) == 0)
+        else if (at->n_len > 6 && memcmp(nm, "xmlns:", 6) == 0) {
+            /* a prefix is an NCName: "xmlns:a:b" binds nothing we could write back */
+            if (memchr(nm + 6, ':', at->n_len - 6))
+                return corrupt(x, at->n_off, "namespace prefix with a colon");
             rc = push_bind(x, at->n_off + 6, at->n_len - 6, at);
+        }
         else
             continue;
         if (rc)

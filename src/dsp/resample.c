@@ -28,6 +28,7 @@ struct dsp_resampler {
     int64_t base;      /* input index of buf[0] */
     int64_t ipos;      /* integer part of the next output's input time */
     uint64_t frac;     /* fractional part, numerator over up */
+    uint64_t step_int, step_frac; /* down = step_int * up + step_frac */
 };
 
 static uint64_t gcd_u64(uint64_t a, uint64_t b)
@@ -63,6 +64,8 @@ static dsp_resampler *resampler_new(int in_rate, int out_rate, size_t max_chunk,
     uint64_t g = gcd_u64((uint64_t)in_rate, (uint64_t)out_rate);
     r->up = (uint64_t)out_rate / g;
     r->down = (uint64_t)in_rate / g;
+    r->step_int = r->down / r->up; /* the input step per output, split once: */
+    r->step_frac = r->down % r->up; /* no division per output sample */
     double c = 0.92 * (out_rate < in_rate ? (double)out_rate / (double)in_rate : 1.0);
     r->half = (size_t)ceil(RS_ZEROS / c);
     if (pass_hz > 0) {
@@ -189,9 +192,12 @@ size_t dsp_resampler_pull(dsp_resampler *r, float *out, size_t cap)
             }
             out[k++] = s0 + a * (s1 - s0);
         }
-        r->frac += r->down;
-        r->ipos += (int64_t)(r->frac / r->up);
-        r->frac %= r->up;
+        r->ipos += (int64_t)r->step_int;
+        r->frac += r->step_frac;
+        if (r->frac >= r->up) {
+            r->frac -= r->up;
+            r->ipos++;
+        }
     }
     return k;
 }

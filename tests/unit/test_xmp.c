@@ -273,6 +273,11 @@ static void t_malformed(void)
         RDF_OPEN "<:x/>" RDF_CLOSE, RDF_OPEN "<x: y='1'/>" RDF_CLOSE,
         RDF_OPEN "<rdf:Description TC260:AIGC='x'/>" RDF_CLOSE, /* undeclared prefix */
         RDF_OPEN "<TC260:AIGC>x</TC260:AIGC>" RDF_CLOSE,
+        /* names are NCName:NCName; a prefix "a:b" could not be written
+         * back (found by fuzz_xmp: the label went under "a:b:AIGC") */
+        RDF_OPEN "<rdf:Description rdf:about='' xmlns:TC26:0='http://www.tc260.org.cn/ns/AIGC/1.0/'/>" RDF_CLOSE,
+        RDF_OPEN "<rdf:Description xmlns:a='u'><a:b:c>x</a:b:c></rdf:Description>" RDF_CLOSE,
+        RDF_OPEN "<rdf:Description xmlns:a='u' a:b:c='x'/>" RDF_CLOSE,
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         meta_found f;
