@@ -35,6 +35,14 @@
 #define LOC_REFINE 4      /* whole-clip scale refinement: +-4 steps of ... */
 #define LOC_REFINE_STEP 0.0003 /* ... 0.03 % */
 
+/* Features of one hypothesis folded over the period (fold, below). */
+typedef struct folded {
+    float z[WM_PERIOD * WM_GROUPS];
+    float mult[WM_PERIOD];
+    size_t rows, nfr;
+    double v; /* mean square of a data cell's feature */
+} folded;
+
 struct aim_wm_detector {
     int rate, ch;
     wm_layout layout;
@@ -57,6 +65,7 @@ struct aim_wm_detector {
     float osign[WM_NBINS];           /* their key signs times the bin weight */
     uint16_t gstart[WM_GROUPS + 1];  /* group g: order[gstart[g]..gstart[g+1]) */
     uint64_t raw;   /* payload bits of the last run's best candidate */
+    folded *fz;     /* the current hypothesis folded over the period */
 };
 
 uint64_t wm_detector_raw_bits(const aim_wm_detector *d) { return d ? d->raw : 0; }
@@ -92,6 +101,7 @@ void aim_wm_detector_free(aim_wm_detector *d)
     free(d->fine);
     free(d->fpow);
     free(d->fsort);
+    free(d->fz);
     free(d);
 }
 
@@ -136,8 +146,9 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->fine = malloc((d->cap / FHOP + 1) * NBL * sizeof *d->fine);
     d->fpow = malloc((d->cap / FHOP + 1) * sizeof *d->fpow);
     d->fsort = malloc((d->cap / FHOP + 1) * sizeof *d->fsort);
+    d->fz = malloc(sizeof *d->fz);
     if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg ||
-        !d->fine || !d->fpow || !d->fsort) {
+        !d->fine || !d->fpow || !d->fsort || !d->fz) {
         aim_wm_detector_free(d);
         return AIM_ERR_NOMEM;
     }
@@ -348,32 +359,52 @@ static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t
     }
 }
 
+/* Features folded over the period: frames j and j + WM_PERIOD carry the
+ * same cells, so every phase can be scored on at most WM_PERIOD rows
+ * (row r = sum of frames j = r mod WM_PERIOD, mult[r] of them) instead
+ * of the whole clip. */
+static void fold(const float *z, size_t nfr, folded *f)
+{
+    f->rows = nfr < WM_PERIOD ? nfr : WM_PERIOD;
+    f->nfr = nfr;
+    memset(f->z, 0, f->rows * WM_GROUPS * sizeof *f->z);
+    memset(f->mult, 0, f->rows * sizeof *f->mult);
+    double v = 0;
+    for (size_t j = 0, r = 0; j < nfr; j++, r = r + 1 == WM_PERIOD ? 0 : r + 1) {
+        const float *zj = z + j * WM_GROUPS;
+        float *fr = f->z + r * WM_GROUPS;
+        fr[0] += zj[0];
+        for (size_t g = 1; g < WM_GROUPS; g++) {
+            fr[g] += zj[g];
+            v += (double)zj[g] * zj[g];
+        }
+        f->mult[r] += 1.0f;
+    }
+    f->v = v / ((double)nfr * WM_DGROUPS);
+}
+
 /* Soft coded bits for phase s; returns the data energy z-score. */
-static float soft_bits(const wm_layout *l, const float *z, size_t nfr, size_t s, float *soft,
-                       float *sync)
+static float soft_bits(const wm_layout *l, const folded *f, size_t s, float *soft, float *sync)
 {
     float cnt[WM_CODED];
     memset(cnt, 0, sizeof cnt);
     memset(soft, 0, WM_CODED * sizeof *soft);
-    double sy = 0, v = 0;
-    for (size_t j = 0; j < nfr; j++) {
-        size_t t = (j + s) % WM_PERIOD;
-        const float *zj = z + j * WM_GROUPS;
-        sy += l->sync[t] * zj[0];
+    double sy = 0, v = f->v;
+    for (size_t r = 0, t = s % WM_PERIOD; r < f->rows; r++, t = t + 1 == WM_PERIOD ? 0 : t + 1) {
+        const float *zr = f->z + r * WM_GROUPS;
+        sy += l->sync[t] * zr[0];
         for (size_t g = 0; g < WM_DGROUPS; g++) {
             uint16_t b = l->cell_bit[t][g];
-            soft[b] += l->cell_sign[t][g] * zj[g + 1];
-            cnt[b] += 1.0f;
-            v += (double)zj[g + 1] * zj[g + 1];
+            soft[b] += l->cell_sign[t][g] * zr[g + 1];
+            cnt[b] += f->mult[r];
         }
     }
-    v /= (double)nfr * WM_DGROUPS;
     double e = 0, n2 = 0;
     for (size_t b = 0; b < WM_CODED; b++) {
         e += (double)soft[b] * soft[b] - cnt[b] * v;
         n2 += 2.0 * (double)cnt[b] * cnt[b] * v * v;
     }
-    *sync = (float)(sy / sqrt((double)nfr));
+    *sync = (float)(sy / sqrt((double)f->nfr));
     return (float)(e / sqrt(n2 + 1e-30));
 }
 
@@ -423,9 +454,10 @@ static void search(aim_wm_detector *d, cand h, size_t nf, cand *best)
             phases[m] = t;
         }
     }
+    fold(z, h.n, d->fz);
     for (size_t i = 0; i < np; i++) {
         h.s = phases[i];
-        h.score = soft_bits(l, z, h.n, (size_t)h.s, soft, &sy) + sy;
+        h.score = soft_bits(l, d->fz, (size_t)h.s, soft, &sy) + sy;
         push_cand(best, h);
     }
 }
@@ -488,7 +520,8 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
         size_t off = (size_t)h.off;
         float *z = d->z, sy;
         features(d, a, off, h.j0, h.n, z);
-        soft_bits(l, z, h.n, (size_t)h.s, soft, &sy);
+        fold(z, h.n, d->fz);
+        soft_bits(l, d->fz, (size_t)h.s, soft, &sy);
         uint64_t payload, raw;
         int ok = wm_decode(l, soft, &payload, &raw);
         if (ok < 0)

@@ -69,7 +69,8 @@ static void t_fft_alignment(void)
         CHECK(p != NULL);
         if (!p)
             return;
-        float *a = aligned_alloc(64, (n + 64) * sizeof *a), *b = aligned_alloc(64, (n + 64) * sizeof *b);
+        float *a = aligned_alloc(64, (n + 64) * sizeof *a);
+        float *b = aligned_alloc(64, (n + 64) * sizeof *b);
         float *ref = malloc((n + 2) * sizeof *ref), *x0 = malloc(n * sizeof *x0);
         CHECK(a && b && ref && x0);
         if (!a || !b || !ref || !x0)
