@@ -22,6 +22,9 @@
 #define WM_GROUPS 16  /* bin groups per frame; group 0 carries sync */
 #define WM_DGROUPS (WM_GROUPS - 1)
 #define WM_PERIOD 236 /* slots per repetition of the codeword (7.55 s) */
+#define WM_CHIP 4     /* slots per chip: a chip of a group carries one key-
+                       * signed symbol as +s -s +s -s over WM_CHIP slots */
+#define WM_CHIPS (WM_PERIOD / WM_CHIP) /* chips per group and period */
 #define WM_CHECK_BITS 50
 #define WM_MSG_BITS (64 + WM_CHECK_BITS)
 #define WM_CODED 512 /* polar code length (wm_code.c) */
@@ -36,7 +39,7 @@ typedef struct wm_layout {
     uint8_t group_size[WM_GROUPS];
     int8_t sync[WM_PERIOD];   /* sync symbol per slot (group 0) */
     uint16_t cell_bit[WM_PERIOD][WM_DGROUPS]; /* coded bit of a data cell */
-    int8_t cell_sign[WM_PERIOD][WM_DGROUPS];  /* scrambling sign */
+    int8_t cell_sign[WM_PERIOD][WM_DGROUPS];  /* scrambling sign x chip pattern */
     uint16_t bit_cells[WM_CODED];             /* data cells per coded bit and period */
     uint64_t check_mask;                      /* key-dependent, WM_CHECK_BITS */
 } wm_layout;
@@ -81,5 +84,8 @@ static inline int wm_symbol(const wm_layout *l, const int8_t *coded, size_t t, s
         return l->sync[t];
     return l->cell_sign[t][g - 1] * coded[l->cell_bit[t][g - 1]];
 }
+
+_Static_assert(WM_PERIOD % WM_CHIP == 0, "chips tile the period");
+_Static_assert(WM_CHIPS * WM_DGROUPS >= WM_CODED, "every coded bit has a chip");
 
 #endif

@@ -27,6 +27,9 @@
 #define SCALE_STEP 0.003        /* 0.949 .. 1.051, each covers +-0.15 % */
 #define WIN_SLOTS 320           /* search window (10.2 s) for longer clips */
 #define PRUNE 6                /* phases kept by sync per scaled hypothesis */
+#define SYNC_WEIGHT 0.5f       /* rank: data energy z + this x sync z (lab: 0, 0.5,
+                                * 1, 2, 4 tried; 1 and over let readings a slot or
+                                * two off the true one crowd the candidates) */
 #define CANDIDATES 8
 #define REFINE 3                /* decodes per candidate: scale, +-1/3 step */
 #define LOC_HALF 15       /* localisation window: 31 frames, ~1 s */
@@ -38,9 +41,7 @@
 /* Features of one hypothesis folded over the period (fold, below). */
 typedef struct folded {
     float z[WM_PERIOD * WM_GROUPS];
-    float mult[WM_PERIOD];
     size_t rows, nfr;
-    double v; /* mean square of a data cell's feature */
 } folded;
 
 struct aim_wm_detector {
@@ -361,50 +362,57 @@ static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t
 
 /* Features folded over the period: frames j and j + WM_PERIOD carry the
  * same cells, so every phase can be scored on at most WM_PERIOD rows
- * (row r = sum of frames j = r mod WM_PERIOD, mult[r] of them) instead
+ * (row r = sum of the frames j = r mod WM_PERIOD) instead
  * of the whole clip. */
 static void fold(const float *z, size_t nfr, folded *f)
 {
     f->rows = nfr < WM_PERIOD ? nfr : WM_PERIOD;
     f->nfr = nfr;
     memset(f->z, 0, f->rows * WM_GROUPS * sizeof *f->z);
-    memset(f->mult, 0, f->rows * sizeof *f->mult);
-    double v = 0;
     for (size_t j = 0, r = 0; j < nfr; j++, r = r + 1 == WM_PERIOD ? 0 : r + 1) {
         const float *zj = z + j * WM_GROUPS;
         float *fr = f->z + r * WM_GROUPS;
-        fr[0] += zj[0];
-        for (size_t g = 1; g < WM_GROUPS; g++) {
+        for (size_t g = 0; g < WM_GROUPS; g++)
             fr[g] += zj[g];
-            v += (double)zj[g] * zj[g];
-        }
-        f->mult[r] += 1.0f;
     }
-    f->v = v / ((double)nfr * WM_DGROUPS);
 }
 
-/* Soft coded bits for phase s; returns the data energy z-score. */
+/* Soft coded bits for phase s; returns the data energy z-score.
+ * Under "not marked with this key" every chip's key sign is a fair coin
+ * given the audio, so E[soft_b^2] = sum of y_c^2 over the chips c of bit
+ * b, y_c the chip's cells combined with their pattern signs: the score is
+ * sum_b (soft_b^2 - E) over its standard deviation (Gaussian approx.).
+ * *sync is the sync correlation over its standard deviation, likewise. */
 static float soft_bits(const wm_layout *l, const folded *f, size_t s, float *soft, float *sync)
 {
-    float cnt[WM_CODED];
-    memset(cnt, 0, sizeof cnt);
+    float var[WM_CODED], acc[WM_GROUPS];
+    memset(var, 0, sizeof var);
+    memset(acc, 0, sizeof acc);
     memset(soft, 0, WM_CODED * sizeof *soft);
-    double sy = 0, v = f->v;
+    double sy = 0, sv = 0;
     for (size_t r = 0, t = s % WM_PERIOD; r < f->rows; r++, t = t + 1 == WM_PERIOD ? 0 : t + 1) {
         const float *zr = f->z + r * WM_GROUPS;
-        sy += l->sync[t] * zr[0];
+        float y0 = l->sync[t] * zr[0];
+        sy += y0;
+        acc[0] += y0;
         for (size_t g = 0; g < WM_DGROUPS; g++) {
-            uint16_t b = l->cell_bit[t][g];
-            soft[b] += l->cell_sign[t][g] * zr[g + 1];
-            cnt[b] += f->mult[r];
+            float y = l->cell_sign[t][g] * zr[g + 1];
+            soft[l->cell_bit[t][g]] += y;
+            acc[g + 1] += y;
+        }
+        if (t % WM_CHIP == WM_CHIP - 1 || r + 1 == f->rows) { /* chip ends */
+            sv += (double)acc[0] * acc[0];
+            for (size_t g = 0; g < WM_DGROUPS; g++)
+                var[l->cell_bit[t][g]] += acc[g + 1] * acc[g + 1];
+            memset(acc, 0, sizeof acc);
         }
     }
     double e = 0, n2 = 0;
     for (size_t b = 0; b < WM_CODED; b++) {
-        e += (double)soft[b] * soft[b] - cnt[b] * v;
-        n2 += 2.0 * (double)cnt[b] * cnt[b] * v * v;
+        e += (double)soft[b] * soft[b] - var[b];
+        n2 += 2.0 * (double)var[b] * var[b];
     }
-    *sync = (float)(sy / sqrt((double)f->nfr));
+    *sync = (float)(sy / sqrt(sv + 1e-30));
     return (float)(e / sqrt(n2 + 1e-30));
 }
 
@@ -457,7 +465,7 @@ static void search(aim_wm_detector *d, cand h, size_t nf, cand *best)
     fold(z, h.n, d->fz);
     for (size_t i = 0; i < np; i++) {
         h.s = phases[i];
-        h.score = soft_bits(l, d->fz, (size_t)h.s, soft, &sy) + sy;
+        h.score = soft_bits(l, d->fz, (size_t)h.s, soft, &sy) + SYNC_WEIGHT * sy;
         push_cand(best, h);
     }
 }
@@ -579,13 +587,28 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
          * known symbols, at the decoded scale, offset and phase */
         size_t nfr = frames_fit(a, off, 0, d->max_frames, nf);
         features(d, a, off, 0, nfr, z);
+        /* scale: a window's match sum has, without the mark, the variance
+         * of its chips' combined cells (sum y^2), not of its cells (sum
+         * z^2): neighbouring features are correlated */
+        double qy = 0, yc[WM_GROUPS] = {0};
         for (size_t j = 0; j < nfr; j++) {
             size_t t = (j + s) % WM_PERIOD;
             double q = 0;
-            for (size_t g = 0; g < WM_GROUPS; g++)
-                q += wm_symbol(l, coded, t, g) * z[j * WM_GROUPS + g];
-            d->tmp[j] = (float)(q / 4.0); /* sqrt(WM_GROUPS) */
+            for (size_t g = 0; g < WM_GROUPS; g++) {
+                float zg = z[j * WM_GROUPS + g];
+                q += wm_symbol(l, coded, t, g) * zg;
+                yc[g] += (t % WM_CHIP) % 2 ? -zg : zg;
+            }
+            if (t % WM_CHIP == WM_CHIP - 1 || j + 1 == nfr)
+                for (size_t g = 0; g < WM_GROUPS; g++) {
+                    qy += yc[g] * yc[g];
+                    yc[g] = 0;
+                }
+            d->tmp[j] = (float)q;
         }
+        double norm = 1.0 / sqrt(qy / (double)nfr + 1e-30); /* per frame */
+        for (size_t j = 0; j < nfr; j++)
+            d->tmp[j] = (float)(d->tmp[j] * norm);
         int in_seg = 0;
         for (size_t j = 0; j < nfr; j++) {
             size_t lo = j >= LOC_HALF ? j - LOC_HALF : 0;
@@ -641,11 +664,12 @@ void aim_wm_presence_config_init(aim_wm_presence_config *cfg)
 }
 
 /*
- * Presence: the normalised correlation T = sum(sym * z) / sqrt(sum z^2) of
- * the features with the known symbols (sync only, or every cell when the
- * payload is given), maximised over scales, offsets, phases and windows
- * of at most one period (so no cell repeats). Under "not marked with this
- * key" the key's symbols are independent fair signs given the audio, so by
+ * Presence: the normalised correlation T = sum(r_c y_c) / sqrt(sum y_c^2)
+ * of the chips' combined features y_c with their known symbols r_c (sync
+ * only, or every chip when the payload is given), maximised over scales,
+ * offsets, phases and windows of at most one period (so no chip repeats).
+ * Under "not marked with this key" the chips' key signs are independent
+ * fair signs given the audio, so by
  * Hoeffding P(T >= x) <= exp(-x^2 / 2) for one hypothesis; the union over
  * the H hypotheses tried gives pfa <= H exp(-x^2 / 2), exact for a random
  * key whatever the audio.
@@ -681,17 +705,29 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
                     continue;
                 float *z = d->z;
                 features(d, a, off, j0, n, z);
-                double ss = 0;
-                for (size_t j = 0; j < n; j++)
-                    for (size_t g = 0; g < ng; g++)
-                        ss += (double)z[j * WM_GROUPS + g] * z[j * WM_GROUPS + g];
-                double inv = 1.0 / sqrt(ss + 1e-30);
                 for (size_t s = 0; s < WM_PERIOD; s++) {
-                    double v = 0;
-                    for (size_t j = 0, t = s; j < n; j++, t = t + 1 == WM_PERIOD ? 0 : t + 1)
-                        for (size_t g = 0; g < ng; g++)
-                            v += wm_symbol(l, coded, t, g) * z[j * WM_GROUPS + g];
-                    v *= inv;
+                    /* y[c][g]: chip c of group g, its cells combined with
+                     * the chip pattern's signs (n <= WM_PERIOD: every
+                     * chip once); T = sum r_cg y_cg / sqrt(sum y_cg^2) */
+                    float y[WM_CHIPS][WM_GROUPS];
+                    memset(y, 0, sizeof y);
+                    for (size_t j = 0, t = s; j < n; j++, t = t + 1 == WM_PERIOD ? 0 : t + 1) {
+                        float *yc = y[t / WM_CHIP];
+                        const float *zj = z + j * WM_GROUPS;
+                        if ((t % WM_CHIP) % 2)
+                            for (size_t g = 0; g < ng; g++)
+                                yc[g] -= zj[g];
+                        else
+                            for (size_t g = 0; g < ng; g++)
+                                yc[g] += zj[g];
+                    }
+                    double v = 0, q = 0;
+                    for (size_t c = 0; c < WM_CHIPS; c++)
+                        for (size_t g = 0; g < ng; g++) {
+                            v += wm_symbol(l, coded, c * WM_CHIP, g) * y[c][g];
+                            q += (double)y[c][g] * y[c][g];
+                        }
+                    v /= sqrt(q + 1e-30);
                     hyp += 1;
                     if (v > best) {
                         best = v;

@@ -270,14 +270,20 @@ static int do_frame(aim_wm_embedder *e)
     float fix = em > e_target ? (float)sqrt(e_target / em) : 1.0f;
     /* the guard: running mark energy against the running budget */
     e->hrun += (0.5 * host * e->snr_lin - e->hrun) / LEVEL_TAU;
-    e->mrun += (em * fix * fix - e->mrun) / LEVEL_TAU;
+    for (size_t i = 0; i < WM_N; i++)
+        e->macc[i] += e->tmp[i] * fix;
+    /* macc[0..HOP) is now final: the mark actually added over this hop
+     * (the overlapping frames' marks are correlated, so their energies do
+     * not simply add) */
+    double eh = 0;
+    for (size_t i = 0; i < WM_HOP; i++)
+        eh += (double)e->macc[i] * e->macc[i];
+    e->mrun += (eh - e->mrun) / LEVEL_TAU;
     e->guard = e->mrun > e->hrun ? e->guard / 1.01 : e->guard * 1.01;
     if (e->guard > GUARD_MAX)
         e->guard = GUARD_MAX;
     if (e->guard < 0.25)
         e->guard = 0.25;
-    for (size_t i = 0; i < WM_N; i++)
-        e->macc[i] += e->tmp[i] * fix;
     /* macc[0..HOP) is final: internal samples fidx*HOP .. +HOP */
     if (e->fidx >= 0) {
         if (dsp_resampler_push(e->up, e->macc, WM_HOP) != 0)

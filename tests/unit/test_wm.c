@@ -880,6 +880,44 @@ static void t_payload_code(void)
  * budgets (up to +3 dB, so that the whole file comes to the requested
  * SNR rather than ~1.3 dB over it on speech); the bound there is 20.5 dB,
  * and every band of those frames stays under its masking threshold. */
+/* The layout's chips: every chip (WM_CHIP slots of a group, aligned in
+ * the period) carries one coded bit as +r -r +r -r, sync likewise; every
+ * coded bit has at least one chip, none more than one above the rest. */
+static void t_layout_chips(void)
+{
+    aim_wm_key key;
+    aim_wm_key_from_seed(&key, 7);
+    wm_layout lay;
+    wm_layout_init(&lay, &key);
+    unsigned chips[WM_CODED] = {0};
+    int sync_bad = 0, data_bad = 0;
+    for (size_t t = 0; t < WM_PERIOD; t += WM_CHIP) {
+        for (size_t u = 1; u < WM_CHIP; u++)
+            sync_bad += lay.sync[t + u] != (u % 2 ? -lay.sync[t] : lay.sync[t]);
+        for (size_t g = 0; g < WM_DGROUPS; g++) {
+            chips[lay.cell_bit[t][g]]++;
+            for (size_t u = 1; u < WM_CHIP; u++) {
+                data_bad += lay.cell_bit[t + u][g] != lay.cell_bit[t][g];
+                data_bad += lay.cell_sign[t + u][g] !=
+                            (u % 2 ? -lay.cell_sign[t][g] : lay.cell_sign[t][g]);
+            }
+        }
+    }
+    CHECK_INT(sync_bad, 0);
+    CHECK_INT(data_bad, 0);
+    unsigned lo = ~0u, hi = 0, pos = 0;
+    for (size_t b = 0; b < WM_CODED; b++) {
+        lo = chips[b] < lo ? chips[b] : lo;
+        hi = chips[b] > hi ? chips[b] : hi;
+        CHECK_INT(lay.bit_cells[b], chips[b] * WM_CHIP);
+    }
+    CHECK(lo >= 1 && hi <= lo + 1);
+    /* the key signs are balanced (not a fixed pattern) */
+    for (size_t t = 0; t < WM_PERIOD; t += WM_CHIP)
+        pos += lay.sync[t] > 0;
+    CHECK(pos > WM_CHIPS / 4 && pos < WM_CHIPS * 3 / 4);
+}
+
 static void t_snr_level_changes(void)
 {
     aim_wm_key key;
@@ -923,5 +961,5 @@ static void t_snr_level_changes(void)
     }
 }
 
-TEST_MAIN(t_payload_code, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_presence_3s, t_stereo_stream, t_block_invariance,
+TEST_MAIN(t_payload_code, t_layout_chips, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_presence_3s, t_stereo_stream, t_block_invariance,
           t_localise_splice, t_no_false_positive, t_api_misuse)
