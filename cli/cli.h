@@ -66,6 +66,10 @@ void sb_json_label(strbuf *s, const aim_label *l);
 void sb_json_wm_fields(strbuf *s, const aim_wm_result *r, const char *key_name);
 /* Index of the key whose result was found (best sync score), or -1. */
 int cli_wm_best(const aim_wm_result *res, size_t n);
+/* ,"presence":{key, payload, z, pfa, window} for a presence-only finding */
+void sb_json_presence(strbuf *s, const aim_wm_presence *p, const char *key_name, uint64_t payload);
+/* The key whose presence test is strongest among those present, or -1. */
+int cli_wm_best_present(const aim_wm_presence *p, size_t n);
 /* Detach the string (caller frees); NULL on out-of-memory. */
 char *sb_take(strbuf *s);
 void sb_free(strbuf *s);

@@ -29,7 +29,9 @@ static const char CHECK_HELP[] =
     "\n"
     "  --key KEYFILE  also look for the audio watermark with this key (repeatable);\n"
     "               a valid watermark makes the file confirmed even when the\n"
-    "               metadata label was stripped, with the recovered identifier\n"
+    "               metadata label was stripped, with the recovered identifier;\n"
+    "               where no payload decodes, the label's own ProduceID mark is\n"
+    "               tested for presence (from ~3 s: matches_label)\n"
     "  --meta-only  read the metadata label only (no decoding: the fast path)\n"
     "  --no-detect  analyse audio for the rhythm prompt but skip the detector\n"
     "  --no-ocr     do not read images and video for a visible label\n"
@@ -245,21 +247,35 @@ static void check_one(void *vctx, job *j)
     }
     /* The watermark: survives re-encoding and stripped metadata. */
     aim_format fmt = aim_meta_format(m);
-    int wm_tried = 0, wm_hit = -1, wm_match = -1;
+    int wm_tried = 0, wm_hit = -1, wm_match = -1, wm_present = -1;
     aim_wm_result wres[CLI_MAX_KEYS];
+    aim_wm_presence wpres[CLI_MAX_KEYS];
+    uint64_t label_payload = 0;
     char wm_err[240] = "";
     if (ctx->keys.n && (fmt == AIM_FORMAT_WAV || fmt == AIM_FORMAT_MP3 || fmt == AIM_FORMAT_FLAC ||
                         fmt == AIM_FORMAT_OGG_VORBIS || fmt == AIM_FORMAT_OGG_OPUS || fmt == AIM_FORMAT_MP4)) {
         aim_diag wd;
         memset(&wd, 0, sizeof wd);
-        int wrc = aim_audio_wm_detect_file(j->path, ctx->keys.key, ctx->keys.n, NULL, wres, NULL, &wd);
+        /* With a label, where no payload decodes (a short or damaged clip),
+         * test for the mark of the label's own payload: from ~3 s. */
+        aim_audio_wm_opts wo;
+        aim_audio_wm_opts_init(&wo);
+        const char *lid = l ? aim_label_get(l, AIM_FIELD_PRODUCE_ID) : NULL;
+        if (lid && aim_audio_payload_from_id(lid, &label_payload) == AIM_OK) {
+            wo.presence = wo.payload_known = 1;
+            wo.payload = label_payload;
+        }
+        int wrc = aim_audio_wm_detect_file_ex(j->path, ctx->keys.key, ctx->keys.n, &wo, wres, wpres, NULL, &wd);
         wm_tried = 1;
         if (wrc == AIM_ERR_UNSUPPORTED && fmt == AIM_FORMAT_MP4) {
             wm_tried = 0; /* a video with no (decodable) audio track: nothing to search */
         } else if (wrc) {
             snprintf(wm_err, sizeof wm_err, "%s", wd.message[0] ? wd.message : aim_strerror(wrc));
             add_warning(&warn, "watermark detection failed");
-        } else if ((wm_hit = cli_wm_best(wres, ctx->keys.n)) >= 0) {
+        } else if ((wm_hit = cli_wm_best(wres, ctx->keys.n)) < 0 && wo.payload_known) {
+            if ((wm_present = cli_wm_best_present(wpres, ctx->keys.n)) >= 0)
+                wm_match = 1; /* the label's own payload's mark is there */
+        } else if (wm_hit >= 0) {
             const char *id = l ? aim_label_get(l, AIM_FIELD_PRODUCE_ID) : NULL;
             uint64_t want;
             if (id && aim_audio_payload_from_id(id, &want) == AIM_OK)
@@ -365,6 +381,10 @@ static void check_one(void *vctx, job *j)
                 sb_json_str(&sb, wm_err);
             } else {
                 sb_json_wm_fields(&sb, wm_hit >= 0 ? &wres[wm_hit] : NULL, wm_hit >= 0 ? ctx->keys.name[wm_hit] : NULL);
+                if (wm_present >= 0) {
+                    sb_puts(&sb, ",\"present\":true");
+                    sb_json_presence(&sb, &wpres[wm_present], ctx->keys.name[wm_present], label_payload);
+                }
                 if (wm_match >= 0)
                     sb_printf(&sb, ",\"matches_label\":%s", wm_match ? "true" : "false");
             }
@@ -424,6 +444,9 @@ static void check_one(void *vctx, job *j)
         char wm[120] = "";
         if (wm_hit >= 0)
             snprintf(wm, sizeof wm, "  wm=%016" PRIx64 " key=%.40s", wres[wm_hit].payload, ctx->keys.name[wm_hit]);
+        else if (wm_present >= 0)
+            snprintf(wm, sizeof wm, "  wm=present(%016" PRIx64 ") key=%.40s", label_payload,
+                     ctx->keys.name[wm_present]);
         else if (wm_tried)
             snprintf(wm, sizeof wm, "  wm=%s", wm_err[0] ? "error" : "none");
         char extra[160] = "";

@@ -15,8 +15,10 @@ static const char WM_HELP[] =
     "Usage: aimark wm keygen [--force] KEYFILE\n"
     "       aimark wm embed --key KEYFILE [--payload HEX | --produce-id ID] [--snr DB] IN OUT\n"
     "       aimark wm embed --live --rate R --channels C --key KEYFILE --payload HEX [--snr DB]\n"
-    "       aimark wm detect --key KEYFILE [--key KEYFILE2 ...] [--json] [-j N] FILE|DIR...\n"
-    "       aimark wm detect --live --rate R --channels C --key KEYFILE [--json] [--window S]\n"
+    "       aimark wm detect --key KEYFILE [--key KEYFILE2 ...] [--payload HEX | --produce-id ID]\n"
+    "                        [--json] [-j N] FILE|DIR...\n"
+    "       aimark wm detect --live --rate R --channels C --key KEYFILE [--payload HEX | --produce-id ID]\n"
+    "                        [--json] [--window S]\n"
     "\n"
     "The robust audio watermark: a keyed, inaudible mark carrying a 64-bit\n"
     "payload that survives re-encoding and stripped metadata (docs/WATERMARK.md).\n"
@@ -30,10 +32,14 @@ static const char WM_HELP[] =
     "           SHA-256 of --produce-id, else of the ProduceID in IN's label.\n"
     "           --live: raw s16le interleaved on stdin -> stdout, latency ~70 ms.\n"
     "  detect   look for the mark with each key; report payload, key, segments.\n"
+    "           --payload/--produce-id: where no payload decodes (a clip too short\n"
+    "           or too damaged), test whether the audio carries this payload's\n"
+    "           mark: \"present\" from ~3 s, at a false-alarm bound of 1e-12.\n"
     "           --live: raw s16le on stdin; an event line whenever a mark appears\n"
     "           or disappears (analysis every 1.5 s over the last --window s, 12).\n"
     "\n"
-    "Exit status: detect: 0 no mark found, 1 a mark found; others: 0 done;\n"
+    "Exit status: detect: 0 no mark found, 1 a mark found (decoded or present);\n"
+    "others: 0 done;\n"
     "2 usage error, 3 some file failed (files are left untouched).\n";
 
 /* ---- keys ----------------------------------------------------------------------- */
@@ -104,6 +110,8 @@ static int keygen(int argc, char **argv)
 typedef struct detect_ctx {
     cli_keys keys;
     int json;
+    int payload_known; /* --payload / --produce-id: presence test with it */
+    uint64_t payload;
 } detect_ctx;
 
 static void detect_one(void *vctx, job *j)
@@ -113,8 +121,14 @@ static void detect_one(void *vctx, job *j)
     aim_diag d;
     memset(&d, 0, sizeof d);
     aim_wm_result res[CLI_MAX_KEYS];
+    aim_wm_presence pres[CLI_MAX_KEYS];
+    aim_audio_wm_opts o;
+    aim_audio_wm_opts_init(&o);
+    o.presence = o.payload_known = ctx->payload_known;
+    o.payload = ctx->payload;
     int rc = j->open_errno ? AIM_ERR_IO
-                           : aim_audio_wm_detect_file(j->path, ctx->keys.key, ctx->keys.n, NULL, res, NULL, &d);
+                           : aim_audio_wm_detect_file_ex(j->path, ctx->keys.key, ctx->keys.n, &o, res, pres,
+                                                         NULL, &d);
     if (j->open_errno)
         snprintf(d.message, sizeof d.message, "cannot read folder: %s", strerror(j->open_errno));
     if ((rc == AIM_ERR_UNKNOWN_FORMAT || rc == AIM_ERR_UNSUPPORTED) && !j->explicit_) {
@@ -137,12 +151,20 @@ static void detect_one(void *vctx, job *j)
         return;
     }
     int hit = cli_wm_best(res, ctx->keys.n);
+    int pk = hit < 0 && ctx->payload_known ? cli_wm_best_present(pres, ctx->keys.n) : -1;
     if (ctx->json) {
         sb_puts(&sb, "{\"file\":");
         sb_json_str(&sb, j->path);
         sb_puts(&sb, ",");
         sb_json_wm_fields(&sb, hit >= 0 ? &res[hit] : NULL, hit >= 0 ? ctx->keys.name[hit] : NULL);
+        if (ctx->payload_known)
+            sb_printf(&sb, ",\"present\":%s", hit >= 0 || pk >= 0 ? "true" : "false");
+        if (pk >= 0)
+            sb_json_presence(&sb, &pres[pk], ctx->keys.name[pk], ctx->payload);
         sb_puts(&sb, "}\n");
+    } else if (pk >= 0) {
+        sb_printf(&sb, "%-8s %016" PRIx64 " %s  key=%s  pfa=%.2g  %.2f-%.2f\n", "present", ctx->payload, j->path,
+                  ctx->keys.name[pk], pres[pk].pfa, pres[pk].start_s, pres[pk].end_s);
     } else if (hit >= 0) {
         sb_printf(&sb, "%-8s %016" PRIx64 " %s  key=%s  ", "found", res[hit].payload, j->path, ctx->keys.name[hit]);
         for (size_t s = 0; s < res[hit].n_segments; s++)
@@ -152,7 +174,7 @@ static void detect_one(void *vctx, job *j)
         sb_printf(&sb, "%-8s %-16s %s\n", "none", "-", j->path);
     }
     j->line = sb_take(&sb);
-    j->status = hit >= 0 ? EXIT_AI_FOUND : EXIT_NONE_FOUND;
+    j->status = hit >= 0 || pk >= 0 ? EXIT_AI_FOUND : EXIT_NONE_FOUND;
 }
 
 /* ---- live forms --------------------------------------------------------------------- */
@@ -264,8 +286,15 @@ static int embed_live(const live_opts *lo, const aim_wm_key *key, uint64_t paylo
 /* Raw s16le stdin: run the detectors every 1.5 s of audio over the last
  * window; print an event when a mark appears, changes or is lost (after
  * two runs without it, so one bad window does not flap). */
-static int detect_live(const live_opts *lo, const cli_keys *keys, int json)
+/* Live detection. Every 1.5 s the detectors run over the last --window
+ * seconds; a decoded payload is an event "mark". Where nothing decodes,
+ * the payload expected (--payload, else the one decoded last) is tested
+ * for presence, which decides from ~3 s: a mark that stays present keeps
+ * its key, and with --payload a mark is reported before a decode is
+ * possible. Two analyses in a row with neither: "lost". */
+static int detect_live(const live_opts *lo, const detect_ctx *ctx, int json)
 {
+    const cli_keys *keys = &ctx->keys;
     aim_wm_detect_config cfg;
     aim_wm_detect_config_init(&cfg);
     cfg.sample_rate = lo->rate;
@@ -282,7 +311,7 @@ static int detect_live(const live_opts *lo, const cli_keys *keys, int json)
     if (!raw || !in)
         status = EXIT_FILE_ERRORS;
     uint64_t total = 0, since = 0, every = (uint64_t)(1.5 * lo->rate);
-    int cur = -1, misses = 0;
+    int cur = -1, misses = 0, cur_decoded = 0;
     uint64_t cur_payload = 0;
     size_t have = 0;
     while (!status) {
@@ -312,9 +341,40 @@ static int detect_live(const live_opts *lo, const cli_keys *keys, int json)
         int hit = cli_wm_best(res, keys->n);
         double t = (double)total / lo->rate;
         strbuf sb = {0};
-        if (hit >= 0 && (cur != hit || res[hit].payload != cur_payload)) {
+        int pk = -1; /* presence of the expected payload, nothing decoded */
+        if (hit < 0 && (ctx->payload_known || cur >= 0)) {
+            aim_wm_presence_config pc;
+            aim_wm_presence_config_init(&pc);
+            pc.payload_known = 1;
+            pc.payload = cur >= 0 ? cur_payload : ctx->payload;
+            aim_wm_presence pres[CLI_MAX_KEYS];
+            for (size_t k = 0; k < keys->n; k++)
+                if (cur >= 0 ? k == (size_t)cur : 1)
+                    aim_wm_detector_presence(det[k], &pc, &pres[k]);
+                else
+                    memset(&pres[k], 0, sizeof pres[k]);
+            pk = cli_wm_best_present(pres, keys->n);
+            if (pk >= 0 && cur < 0) { /* first sign of the expected mark */
+                cur = pk;
+                cur_payload = pc.payload;
+                cur_decoded = 0;
+                seen = 1;
+                if (json) {
+                    sb_printf(&sb, "{\"event\":\"present\",\"t\":%.2f,\"found\":false", t);
+                    sb_json_presence(&sb, &pres[pk], keys->name[pk], pc.payload);
+                    sb_puts(&sb, "}\n");
+                } else {
+                    sb_printf(&sb, "%9.2f s  present  %016" PRIx64 "  key=%s  pfa=%.2g\n", t, pc.payload,
+                              keys->name[pk], pres[pk].pfa);
+                }
+            }
+        }
+        if (pk >= 0) {
+            misses = 0;
+        } else if (hit >= 0 && (cur != hit || res[hit].payload != cur_payload || !cur_decoded)) {
             cur = hit;
             cur_payload = res[hit].payload;
+            cur_decoded = 1;
             misses = 0;
             seen = 1;
             if (json) {
@@ -397,11 +457,11 @@ static int run_wm(int argc, char **argv, int detect)
             lo.window = r < 0 ? 0 : strtod(v, &end);
             if (r < 0 || *end || !(lo.window >= 4 && lo.window <= 600))
                 rc = usage_error(cmd, "--window must be 4..600 seconds", r < 0 ? NULL : v);
-        } else if (!detect && (r = arg_value(argc, argv, &i, "--payload", &v)) != 0) {
+        } else if ((r = arg_value(argc, argv, &i, "--payload", &v)) != 0) {
             if (r < 0 || cli_parse_payload(v, &payload))
                 rc = usage_error(cmd, "--payload must be 16 hex digits", r < 0 ? NULL : v);
             have_payload = 1;
-        } else if (!detect && (r = arg_value(argc, argv, &i, "--produce-id", &v)) != 0) {
+        } else if ((r = arg_value(argc, argv, &i, "--produce-id", &v)) != 0) {
             if (r < 0)
                 rc = EXIT_USAGE;
             produce_id = v;
@@ -434,10 +494,12 @@ static int run_wm(int argc, char **argv, int detect)
         else if (!detect && !have_payload && !produce_id)
             rc = usage_error(cmd, "--live embedding needs --payload or --produce-id", NULL);
     }
-    if (rc == 0 && !detect && produce_id && !have_payload)
+    if (rc == 0 && produce_id && !have_payload)
         aim_audio_payload_from_id(produce_id, &payload), have_payload = 1;
+    ctx.payload_known = detect && have_payload;
+    ctx.payload = payload;
     if (rc == 0 && live) {
-        rc = detect ? detect_live(&lo, &ctx.keys, ctx.json) : embed_live(&lo, &ctx.keys.key[0], payload, (float)snr);
+        rc = detect ? detect_live(&lo, &ctx, ctx.json) : embed_live(&lo, &ctx.keys.key[0], payload, (float)snr);
     } else if (rc == 0 && detect) {
         if (nfiles == 0) {
             rc = usage_error(cmd, "no FILE or DIR given", NULL);

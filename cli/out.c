@@ -126,6 +126,23 @@ void sb_json_wm_fields(strbuf *s, const aim_wm_result *r, const char *key_name)
     sb_puts(s, "]");
 }
 
+void sb_json_presence(strbuf *s, const aim_wm_presence *p, const char *key_name, uint64_t payload)
+{
+    sb_puts(s, ",\"presence\":{\"key\":");
+    sb_json_str(s, key_name ? key_name : "");
+    sb_printf(s, ",\"payload\":\"%016llx\",\"z\":%.2f,\"pfa\":%.3g,\"window\":[%.2f,%.2f]}",
+              (unsigned long long)payload, p->z, p->pfa, p->start_s, p->end_s);
+}
+
+int cli_wm_best_present(const aim_wm_presence *p, size_t n)
+{
+    int best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].present && (best < 0 || p[i].z > p[best].z))
+            best = (int)i;
+    return best;
+}
+
 int cli_wm_best(const aim_wm_result *res, size_t n)
 {
     int best = -1;

@@ -2,6 +2,10 @@
 # lab.sh): attack NAME IN.wav OUT.wav RATE, the output decoded back to
 # 16-bit mono WAV at RATE. Needs $T (a scratch folder) and $B (wm_bench,
 # for the seeded noise). Debian tools only: lame, oggenc, opusenc, ffmpeg, sox.
+# sox runs in repeatable mode (-R: a fixed dither seed), so a rerun of the
+# same build on the same corpus gives the same cases, and a change between
+# two builds is the builds' own, not the dither's.
+sox() { command sox -R "$@"; }
 WM_ATTACKS=(none mp3_128 mp3_64 mp3_32 aac_64 vorbis_q2 vorbis_q0 opus_32 opus_16 libopus_12 mp3_aac
             resample noise_20 noise_10 lowpass_4k vol_0.5 polarity reverb echo compand clip
             speed_0.95 speed_0.97 speed_0.99 speed_1.01 speed_1.03 speed_1.05

@@ -8,6 +8,9 @@
 #   bench/wm/lab.sh make   BUILD_DIR [SET] [ATTACK_REGEX]   embed + attack
 #   bench/wm/lab.sh detect BUILD_DIR [SET] [ATTACK_REGEX]   detect + summary
 # SET is the make_corpus.sh set (1 = the benchmark's; 2.. = held out).
+# LAB_OFFS="O1 O2 ..." replaces the three clip offsets (seconds, clip + 10 s
+# within the 60 s signal), e.g. to sweep one attack over many offsets;
+# LAB_SIGS="speech44 ..." keeps only some of the four corpus signals.
 # Cases live in out/bench-wm/lab/setN/ (about 12 MB a set; setN-TAG/ with
 # LAB_TAG=TAG set, to keep the cases of several embedders apart).
 set -euo pipefail
@@ -15,7 +18,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:?make or detect}; build=${2:-build}; set_no=${3:-1}
 re=${4:-'^(mp3_32|aac_64|vorbis_q2|vorbis_q0|opus_32|opus_16|libopus_12|noise_20|noise_10|reverb|echo|telephone)$'}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
-KEY=42; PAYLOAD=8badf00dcafe1234; OFFS=(3.3 23.37 41.9); SIGS=(music44 speech44 music16 speech16)
+KEY=42; PAYLOAD=8badf00dcafe1234; read -r -a OFFS <<<"${LAB_OFFS:-3.3 23.37 41.9}"; read -r -a SIGS <<<"${LAB_SIGS:-music44 speech44 music16 speech16}"
 work="$root/out/bench-wm/lab"; dir="$work/set$set_no${LAB_TAG:+-$LAB_TAG}"; mkdir -p "$dir"
 B="$work/wm_bench.$BASHPID"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" -I"$root/src" \

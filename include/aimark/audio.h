@@ -182,6 +182,17 @@ typedef struct aim_audio_wm_opts {
     double window_s; /**< analysis window for long files, 12..600 s; default 60.
                           Windows overlap by a quarter or more, so memory
                           and cost grow linearly with the file's length. */
+    int presence;      /**< 1: where a key decodes no payload, also test
+                            presence ("marked with this key",
+                            aim_wm_detector_presence) in every window;
+                            default 0. Results in aim_audio_wm_detect_file_ex's
+                            presence[]. */
+    int payload_known; /**< 1: the presence test knows the payload (e.g. the
+                            one tied to the label's ProduceID): every chip
+                            counts and ~3 s decide at pfa <= 1e-12; 0: sync
+                            chips only, which cannot reach 1e-12 (at most
+                            ~1e-6 from a whole period) */
+    uint64_t payload;  /**< the payload tested when payload_known */
 } aim_audio_wm_opts;
 
 AIM_EXPORT void aim_audio_wm_opts_init(aim_audio_wm_opts *o);
@@ -197,6 +208,22 @@ AIM_EXPORT void aim_audio_wm_opts_init(aim_audio_wm_opts *o);
 AIM_EXPORT int aim_audio_wm_detect_file(const char *path, const aim_wm_key *keys, size_t n_keys,
                                         const aim_audio_wm_opts *opts, aim_wm_result *results,
                                         double *duration_s, aim_diag *diag);
+
+/**
+ * The same, and with opts->presence set, presence[i] (caller-allocated,
+ * n_keys entries; may be NULL) receives key i's presence test: the best
+ * window's z and its time range in file time, the hypotheses of every
+ * window tested added up, and pfa = min(1, hypotheses x exp(-z^2 / 2)),
+ * the union bound over the whole file; present when pfa <= 1e-12. A key
+ * that decodes a payload (results[i].found) is not tested again: its
+ * presence[i] is zero but for present = 1 and pfa = 0 (the decode's own
+ * bound, docs/WATERMARK.md, applies). Without opts->presence, presence[]
+ * is zeroed (pfa 1) for keys that decode nothing.
+ */
+AIM_EXPORT int aim_audio_wm_detect_file_ex(const char *path, const aim_wm_key *keys, size_t n_keys,
+                                           const aim_audio_wm_opts *opts, aim_wm_result *results,
+                                           aim_wm_presence *presence, double *duration_s,
+                                           aim_diag *diag);
 
 #ifdef __cplusplus
 }

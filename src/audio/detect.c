@@ -1,5 +1,6 @@
 /* Watermark detection in a file: decode once, feed one detector per key,
  * analyse in overlapping windows, report segments in file time. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,11 +8,14 @@
 #include "core/diag.h"
 
 #define MAX_KEYS 16
+#define PRESENCE_PFA 1e-12 /* a file's presence decision, as a decode's bound */
 
 void aim_audio_wm_opts_init(aim_audio_wm_opts *o)
 {
-    if (o)
+    if (o) {
+        memset(o, 0, sizeof *o);
         o->window_s = 60.0;
+    }
 }
 
 /* Union of r's segments into acc (same payload), kept sorted. */
@@ -58,9 +62,29 @@ static void merge_result(aim_wm_result *acc, const aim_wm_result *r)
     }
 }
 
+/* Fold one window's presence test into the file's: the best z, the
+ * hypotheses of every window added (the union bound covers them all). */
+static void merge_presence(aim_wm_presence *acc, const aim_wm_presence *p, double t0)
+{
+    if (p->hypotheses < 1)
+        return;
+    if (acc->hypotheses < 1 || p->z > acc->z) {
+        acc->z = p->z;
+        acc->speed = p->speed;
+        acc->start_s = p->start_s + t0;
+        acc->end_s = p->end_s + t0;
+    }
+    acc->hypotheses += p->hypotheses;
+    double lp = log(acc->hypotheses) - 0.5 * acc->z * acc->z;
+    acc->pfa = acc->z > 0 && lp < 0 ? exp(lp) : 1.0;
+    acc->present = acc->pfa <= PRESENCE_PFA;
+}
+
 /* Run every detector over the current window and merge its results,
- * shifted by the window's start, into results. */
-static int run_window(aim_wm_detector **det, size_t n_keys, double t0, aim_wm_result *results, aim_diag *d)
+ * shifted by the window's start, into results; where a key decodes
+ * nothing and pcfg is set, test its presence into presence[]. */
+static int run_window(aim_wm_detector **det, size_t n_keys, double t0, aim_wm_result *results,
+                      const aim_wm_presence_config *pcfg, aim_wm_presence *presence, aim_diag *d)
 {
     for (size_t k = 0; k < n_keys; k++) {
         aim_wm_result r;
@@ -73,6 +97,12 @@ static int run_window(aim_wm_detector **det, size_t n_keys, double t0, aim_wm_re
             r.segments[i].end_s += t0;
         }
         merge_result(&results[k], &r);
+        if (pcfg && presence && !r.found) {
+            aim_wm_presence p;
+            if ((rc = aim_wm_detector_presence(det[k], pcfg, &p)) != AIM_OK)
+                return diag_fail(d, rc, "wm: presence test failed");
+            merge_presence(&presence[k], &p, t0);
+        }
     }
     return AIM_OK;
 }
@@ -80,6 +110,13 @@ static int run_window(aim_wm_detector **det, size_t n_keys, double t0, aim_wm_re
 int aim_audio_wm_detect_file(const char *path, const aim_wm_key *keys, size_t n_keys,
                              const aim_audio_wm_opts *opts, aim_wm_result *results, double *duration_s,
                              aim_diag *d)
+{
+    return aim_audio_wm_detect_file_ex(path, keys, n_keys, opts, results, NULL, duration_s, d);
+}
+
+int aim_audio_wm_detect_file_ex(const char *path, const aim_wm_key *keys, size_t n_keys,
+                                const aim_audio_wm_opts *opts, aim_wm_result *results,
+                                aim_wm_presence *presence, double *duration_s, aim_diag *d)
 {
     if (!path || !keys || !results || n_keys == 0)
         return AIM_ERR_INVALID_ARG;
@@ -91,6 +128,19 @@ int aim_audio_wm_detect_file(const char *path, const aim_wm_key *keys, size_t n_
     if (!(window >= 12.0 && window <= 600.0))
         return AIM_ERR_INVALID_ARG;
     memset(results, 0, n_keys * sizeof *results);
+    aim_wm_presence_config pcfg_v, *pcfg = NULL;
+    if (presence) {
+        memset(presence, 0, n_keys * sizeof *presence);
+        for (size_t k = 0; k < n_keys; k++)
+            presence[k].pfa = 1.0;
+        if (opts && opts->presence) {
+            aim_wm_presence_config_init(&pcfg_v);
+            pcfg_v.payload_known = opts->payload_known != 0;
+            pcfg_v.payload = opts->payload;
+            pcfg_v.max_pfa = PRESENCE_PFA;
+            pcfg = &pcfg_v;
+        }
+    }
     if (duration_s)
         *duration_s = 0;
     aim_audio_reader *r = NULL;
@@ -157,7 +207,7 @@ int aim_audio_wm_detect_file(const char *path, const aim_wm_key *keys, size_t n_
             i += n;
             if (fed < win)
                 continue;
-            if ((rc = run_window(det, n_keys, (double)start / (double)rate, results, d)) != AIM_OK)
+            if ((rc = run_window(det, n_keys, (double)start / (double)rate, results, pcfg, presence, d)) != AIM_OK)
                 goto out;
             /* Next window: starts `ov` frames before the end of this one. */
             start = total - ov;
@@ -175,9 +225,16 @@ int aim_audio_wm_detect_file(const char *path, const aim_wm_key *keys, size_t n_
     }
     /* The last, partial window (unless it is only the overlap, already seen). */
     if (rc == AIM_OK && (start == 0 || fed > ov))
-        rc = run_window(det, n_keys, (double)start / (double)rate, results, d);
+        rc = run_window(det, n_keys, (double)start / (double)rate, results, pcfg, presence, d);
     if (duration_s)
         *duration_s = (double)total / (double)rate;
+    /* a key that decoded is present; its earlier windows' presence tests
+     * (before the decode) are moot */
+    for (size_t k = 0; presence && k < n_keys; k++)
+        if (results[k].found) {
+            memset(&presence[k], 0, sizeof presence[k]);
+            presence[k].present = 1;
+        }
 out:
     for (size_t k = 0; k < n_keys; k++)
         aim_wm_detector_free(det[k]);

@@ -24,8 +24,9 @@
  * +-190 Hz: shaped like the host but strongly compressed, so that the
  * weaker parts of the band, where a relative change costs little energy
  * and the log-domain detector gains the most, get their share. Three
- * caps: no bin changes by more than a factor 2 (a minus cell may empty a
- * valley bin); in every critical band the mark stays under the host's
+ * caps: no bin's relative change exceeds 1.5 (a plus cell at most x2.5;
+ * a minus cell may empty a valley bin, or turn its phase over at half its
+ * magnitude); in every critical band the mark stays under the host's
  * simultaneous-masking threshold (dsp/masking.h: Johnston's model, with
  * its tonality estimate); and the frame's mark energy is the requested
  * SNR + 0.2 dB under a level-dependent reference: the geometric mean of
@@ -115,7 +116,13 @@
  * over the chips whose symbols r_c are known (sync; all chips when the
  * payload is given), y_c the chip's features combined with its +-+-
  * pattern, maximised over H = scales x offsets x phases x windows of at
- * most one period (no chip repeats). For audio not marked with this key,
+ * most one period (no chip repeats): whole periods tiling the clip and,
+ * with the payload known, 3 s windows every 1.5 s too, so that a short
+ * marked stretch inside unmarked audio (a spliced sentence, a live insert)
+ * is not diluted by a period of unmarked chips. With the payload known,
+ * 3 s of lightly attacked audio reach T ~ 10-12, pfa ~ 1e-18..1e-27; the
+ * sync chips alone (payload unknown) are 1/16 of the mark and, T being at
+ * most sqrt(chips), cannot reach 1e-12 in one period. For audio not marked with this key,
  * the chips' key signs are fair coins independent of the audio, so
  * Hoeffding gives P(T >= x) <= exp(-x^2/2) per hypothesis and the union
  * bound pfa <= H exp(-x^2/2); present when that is <= max_pfa (1e-12).

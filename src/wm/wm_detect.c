@@ -32,6 +32,7 @@
                                 * two off the true one crowd the candidates) */
 #define CANDIDATES 8
 #define REFINE 3                /* decodes per candidate: scale, +-1/3 step */
+#define PRES_SHORT 94     /* short presence windows (slots, 3 s), see presence */
 #define LOC_HALF 15       /* localisation window: 31 frames, ~1 s */
 #define LOC_THRESHOLD 3.0 /* z of the windowed match */
 #define LOC_GAP_S 1.0     /* shorter gaps between marked ranges are closed */
@@ -684,50 +685,86 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
     if (d->len < WM_N + OFFSETS * WM_HOP)
         return AIM_OK;
     const wm_layout *l = &d->layout;
-    int8_t coded[WM_CODED];
+    int8_t coded[WM_CODED] = {0};
     if (cfg->payload_known)
         wm_encode(l, cfg->payload, coded);
     size_t ng = cfg->payload_known ? WM_GROUPS : 1;
+    /* the known symbols of every cell, chip pattern included, over two
+     * periods (phase + frame never wraps); groups not known are 0 */
+    float *sym = malloc(2 * WM_PERIOD * WM_GROUPS * sizeof *sym);
+    if (!sym)
+        return AIM_ERR_NOMEM;
+    for (size_t t = 0; t < 2 * WM_PERIOD; t++)
+        for (size_t g = 0; g < WM_GROUPS; g++)
+            sym[t * WM_GROUPS + g] = g < ng ? (float)wm_symbol(l, coded, t % WM_PERIOD, g) : 0.0f;
     size_t nf = spectrogram(d);
     size_t nall = frames_fit(1.0, 0, 0, d->max_frames, nf);
-    size_t nwin = nall <= WM_PERIOD ? 1 : (nall + WM_PERIOD - 1) / WM_PERIOD;
+    /* Windows: whole periods tiling the clip (the last one flush with its
+     * end); with the payload known, also PRES_SHORT slots (3 s) every
+     * PRES_SHORT / 2, so that a short marked stretch inside unmarked audio
+     * (a spliced sentence, a live insert) is not diluted by a period of
+     * unmarked chips. Every window is one more set of hypotheses. */
+    size_t nlong = nall <= WM_PERIOD ? 1 : (nall + WM_PERIOD - 1) / WM_PERIOD;
+    size_t nshort = 0;
+    if (cfg->payload_known && nall > PRES_SHORT + PRES_SHORT / 2)
+        nshort = (nall - PRES_SHORT + PRES_SHORT / 2 - 1) / (PRES_SHORT / 2) + 1;
     double best = -1e30, hyp = 0;
-    for (size_t w = 0; w < nwin; w++) {
-        size_t j0 = w * WM_PERIOD;
-        if (nwin > 1 && w + 1 == nwin)
-            j0 = nall - WM_PERIOD;
+    for (size_t w = 0; w < nlong + nshort; w++) {
+        size_t j0, len;
+        if (w < nlong) {
+            j0 = w * WM_PERIOD;
+            if (nlong > 1 && w + 1 == nlong)
+                j0 = nall - WM_PERIOD;
+            len = WM_PERIOD;
+        } else {
+            j0 = (w - nlong) * (PRES_SHORT / 2);
+            if (j0 + PRES_SHORT > nall)
+                j0 = nall - PRES_SHORT;
+            len = PRES_SHORT;
+        }
         for (int si = 0; si < NSCALE; si++)
             for (int oi = 0; oi < OFFSETS; oi++) {
                 double a = scale_of(si);
                 size_t off = (size_t)oi * GRID;
-                size_t n = frames_fit(a, off, j0, WM_PERIOD, nf);
+                size_t n = frames_fit(a, off, j0, len, nf);
                 if (n < 2 * WM_GROUPS)
                     continue;
                 float *z = d->z;
                 features(d, a, off, j0, n, z);
-                for (size_t s = 0; s < WM_PERIOD; s++) {
-                    /* y[c][g]: chip c of group g, its cells combined with
-                     * the chip pattern's signs (n <= WM_PERIOD: every
-                     * chip once); T = sum r_cg y_cg / sqrt(sum y_cg^2) */
-                    float y[WM_CHIPS][WM_GROUPS];
-                    memset(y, 0, sizeof y);
-                    for (size_t j = 0, t = s; j < n; j++, t = t + 1 == WM_PERIOD ? 0 : t + 1) {
-                        float *yc = y[t / WM_CHIP];
+                /* sum y_cg^2 depends on the phase only through s mod
+                 * WM_CHIP (which frames share a chip, and their pattern
+                 * signs; n <= WM_PERIOD: every chip once) */
+                double q[WM_CHIP];
+                for (size_t r = 0; r < WM_CHIP; r++) {
+                    double acc = 0;
+                    float y[WM_GROUPS] = {0};
+                    for (size_t j = 0, t = r; j < n; j++, t++) {
                         const float *zj = z + j * WM_GROUPS;
-                        if ((t % WM_CHIP) % 2)
+                        float sg = (t % WM_CHIP) % 2 ? -1.0f : 1.0f;
+                        for (size_t g = 0; g < ng; g++)
+                            y[g] += sg * zj[g];
+                        if (t % WM_CHIP == WM_CHIP - 1 || j + 1 == n) { /* chip ends */
                             for (size_t g = 0; g < ng; g++)
-                                yc[g] -= zj[g];
-                        else
-                            for (size_t g = 0; g < ng; g++)
-                                yc[g] += zj[g];
-                    }
-                    double v = 0, q = 0;
-                    for (size_t c = 0; c < WM_CHIPS; c++)
-                        for (size_t g = 0; g < ng; g++) {
-                            v += wm_symbol(l, coded, c * WM_CHIP, g) * y[c][g];
-                            q += (double)y[c][g] * y[c][g];
+                                acc += (double)y[g] * y[g];
+                            memset(y, 0, sizeof y);
                         }
-                    v /= sqrt(q + 1e-30);
+                    }
+                    q[r] = acc;
+                }
+                for (size_t s = 0; s < WM_PERIOD; s++) {
+                    /* T = sum r_cg y_cg / sqrt(sum y_cg^2): the numerator
+                     * is the correlation of the frames with the cells'
+                     * symbols (chip pattern included) */
+                    float acc[WM_GROUPS] = {0};
+                    for (size_t j = 0; j < n; j++) {
+                        const float *sj = sym + (s + j) * WM_GROUPS, *zj = z + j * WM_GROUPS;
+                        for (size_t g = 0; g < WM_GROUPS; g++)
+                            acc[g] += sj[g] * zj[g];
+                    }
+                    double v = 0;
+                    for (size_t g = 0; g < WM_GROUPS; g++)
+                        v += acc[g];
+                    v /= sqrt(q[s % WM_CHIP] + 1e-30);
                     hyp += 1;
                     if (v > best) {
                         best = v;
@@ -740,6 +777,7 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
                 }
             }
     }
+    free(sym);
     if (hyp < 1)
         return AIM_OK;
     out->z = best;

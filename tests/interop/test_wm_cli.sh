@@ -160,6 +160,86 @@ expect_eq "video without audio: exit 0" "$rc" 0
 expect_contains "video without audio: watermark null" "$(cat "$T/sv.json")" '"watermark":null'
 expect_eq "video without audio: no warning" "$(grep -c 'watermark detection failed' "$T/sv.json" || true)" 0
 
+# ---- presence from 3 s: wm detect --produce-id, check with a label ---------------
+# 3 s clips of the marked speech through MP3 24k: too short and too damaged
+# to decode the payload at every offset, but the ProduceID's mark is present.
+# A fixed key, so that which clips still decode does not change from run to run.
+P=$T/presence
+mkdir -p "$P"
+echo "aimark-wm-key-v1 $(printf '5eed%.0s' $(seq 16))" > "$P/fixed.key"
+q "$AIMARK" wm embed --key "$P/fixed.key" --produce-id wm-ID-1 "$S/speech16.wav" "$P/marked.wav"
+for off in 0.5 3.9 7.2; do
+  ff -ss "$off" -t 3 -i "$P/marked.wav" -map_metadata -1 "$P/c$off.wav"
+  q lame --quiet -b 24 "$P/c$off.wav" "$P/c$off.mp3"
+  ff -i "$P/c$off.mp3" "$P/mp3-$off.wav"
+done
+ff -ss 2 -t 3 -i "$S/speech16.wav" "$P/unmarked.wav"
+run1 "$AIMARK" wm detect --json --key "$T/k2.key" --key "$P/fixed.key" --produce-id wm-ID-1 \
+  "$P"/mp3-*.wav "$P/unmarked.wav" > "$T/presence.json"
+python3 - "$T/presence.json" "$want" <<'PY' && ok "wm detect --produce-id: present from 3 s after MP3 24k" || bad "presence: $(cat "$T/presence.json")"
+import json, sys
+rows = {r["file"].rsplit("/", 1)[1]: r for r in map(json.loads, open(sys.argv[1]).read().splitlines())}
+want = sys.argv[2]
+only = 0
+for name, r in rows.items():
+    if name == "unmarked.wav":
+        assert r["found"] is False and r["present"] is False and "presence" not in r, r
+        continue
+    assert r["present"] is True, r
+    if r["found"]:
+        assert r["payload"] == want and r["key"] == "fixed", r
+    else:
+        p = r["presence"]
+        assert p["key"] == "fixed" and p["payload"] == want and p["pfa"] <= 1e-12, r
+        assert 0 <= p["window"][0] < p["window"][1] <= 3.1, r
+        only += 1
+assert only >= 1, "every clip decoded: the presence path was not exercised"
+PY
+set +e
+"$AIMARK" wm detect --json --key "$P/fixed.key" --produce-id wm-ID-2 "$P"/mp3-*.wav > "$T/pres-other.json"; rc_id=$?
+"$AIMARK" wm detect --json --key "$T/k2.key" --produce-id wm-ID-1 "$P"/mp3-*.wav > "$T/pres-key.json"; rc_key=$?
+"$AIMARK" wm detect --key "$P/fixed.key" --produce-id wm-ID-1 "$P/unmarked.wav" > /dev/null; rc_un=$?
+set -e
+python3 - "$T/pres-other.json" "$want" <<'PY' && ok "presence: another ProduceID is not present where nothing decodes" || bad "presence other id: $(cat "$T/pres-other.json")"
+import json, sys
+for r in map(json.loads, open(sys.argv[1]).read().splitlines()):
+    assert r["found"] or r["present"] is False, r   # a decode of the mark is still reported
+    assert not r["found"] or r["payload"] == sys.argv[2], r
+PY
+expect_eq "presence: wrong key finds nothing" "$rc_key:$(grep -c '"present":true' "$T/pres-key.json" || true)" "0:0"
+expect_eq "presence: unmarked clip exits 0" "$rc_un" 0
+expect_contains "presence: text form" "$(run1 "$AIMARK" wm detect --key "$P/fixed.key" --payload "$want" "$P"/mp3-*.wav)" "present  "
+# a long file (two analysis windows): the presence window is in file time
+first=$(python3 -c 'import json,sys
+for r in map(json.loads, open(sys.argv[1]).read().splitlines()):
+    if not r["found"] and r["present"]: print(r["file"]); break' "$T/presence.json")
+q sox "$P/unmarked.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" \
+  "$T/src/speech16.wav" "$T/src/speech16.wav" "$first" "$P/long.wav"
+run1 "$AIMARK" wm detect --json --key "$P/fixed.key" --produce-id wm-ID-1 "$P/long.wav" > "$T/pres-long.json"
+python3 - "$T/pres-long.json" <<'PY' && ok "presence in the second window of a 72 s file, in file time" || bad "presence long: $(cat "$T/pres-long.json")"
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+assert r["present"] is True and not r["found"], r
+w = r["presence"]["window"]
+assert 66.0 <= w[0] < w[1] <= 72.2, r
+PY
+# check: a label on a clip whose mark no longer decodes; its own payload is present
+for off in 0.5 3.9 7.2; do
+  q "$AIMARK" label --producer "$PRODUCER" --produce-id wm-ID-1 -o "$P/lab-$off.wav" "$P/mp3-$off.wav"
+done
+run1 "$AIMARK" check --json --no-ocr --meta-only --key "$P/fixed.key" "$P"/lab-*.wav > "$T/pres-check.json"
+python3 - "$T/pres-check.json" <<'PY' && ok "check: label's own mark present on 3 s clips (matches_label)" || bad "check presence: $(cat "$T/pres-check.json")"
+import json, sys
+only = 0
+for r in map(json.loads, open(sys.argv[1]).read().splitlines()):
+    w = r["watermark"]
+    assert r["class"] == "confirmed" and w["matches_label"] is True, r
+    if not w["found"]:
+        assert w["present"] is True and w["presence"]["pfa"] <= 1e-12, r
+        only += 1
+assert only >= 1, r
+PY
+
 # ---- live forms -------------------------------------------------------------------
 ff -i "$T/speech16.wav" -f s16le -ac 1 -ar 16000 "$T/live.raw"
 "$AIMARK" wm embed --live --rate 16000 --channels 1 --key "$T/k1.key" --payload 00000000c0ffee00 \
@@ -174,4 +254,24 @@ assert ev and ev[0]["event"] == "mark" and ev[0]["payload"] == "00000000c0ffee00
 assert 11 < ev[0]["t"] < 23, ev
 assert any(e["event"] == "lost" and e["t"] > ev[0]["t"] for e in ev), ev
 PY
+# 4 s of marked speech between unmarked stretches: with --payload the mark
+# is reported present within ~4 s of its start, before it can decode
+dd if="$T/live-marked.raw" of="$T/live-4s.raw" bs=32000 skip=3 count=4 2>/dev/null
+cat "$T/live.raw" "$T/live-4s.raw" "$T/live.raw" "$T/live.raw" \
+  | run1 "$AIMARK" wm detect --live --rate 16000 --channels 1 --key "$T/k2.key" --key "$T/k1.key" \
+      --payload 00000000c0ffee00 --json > "$T/live-p.json"
+python3 - "$T/live-p.json" <<'PY' && ok "live detect --payload: present from 4 s, then lost" || bad "live presence: $(cat "$T/live-p.json")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert ev and ev[0]["event"] == "present" and ev[0]["found"] is False, ev
+p = ev[0]["presence"]
+assert p["key"] == "k1" and p["payload"] == "00000000c0ffee00" and p["pfa"] <= 1e-12, ev
+assert 11 < ev[0]["t"] <= 16.5, ev
+assert any(e["event"] == "lost" and e["t"] > ev[0]["t"] for e in ev), ev
+PY
+set +e
+"$AIMARK" wm detect --live --rate 16000 --channels 1 --key "$T/k1.key" --payload 00000000c0ffee01 \
+  < "$T/live.raw" > "$T/live-none.json"; rc=$?
+set -e
+expect_eq "live detect --payload on unmarked audio: nothing" "$rc:$(wc -c < "$T/live-none.json")" "0:0"
 finish
