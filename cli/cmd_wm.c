@@ -39,8 +39,7 @@ static const char WM_HELP[] =
     "           or disappears (analysis every 1.5 s over the last --window s, 12).\n"
     "\n"
     "Exit status: detect: 0 no mark found, 1 a mark found (decoded or present);\n"
-    "others: 0 done;\n"
-    "2 usage error, 3 some file failed (files are left untouched).\n";
+    "others: 0 done; 2 usage error, 3 some file failed (files are left untouched).\n";
 
 /* ---- keys ----------------------------------------------------------------------- */
 
@@ -157,8 +156,11 @@ static void detect_one(void *vctx, job *j)
         sb_json_str(&sb, j->path);
         sb_puts(&sb, ",");
         sb_json_wm_fields(&sb, hit >= 0 ? &res[hit] : NULL, hit >= 0 ? ctx->keys.name[hit] : NULL);
+        /* present: the wanted payload's mark, decoded or found by the
+         * presence test (another payload decoded is "found", not this) */
         if (ctx->payload_known)
-            sb_printf(&sb, ",\"present\":%s", hit >= 0 || pk >= 0 ? "true" : "false");
+            sb_printf(&sb, ",\"present\":%s",
+                      (hit >= 0 && res[hit].payload == ctx->payload) || pk >= 0 ? "true" : "false");
         if (pk >= 0)
             sb_json_presence(&sb, &pres[pk], ctx->keys.name[pk], ctx->payload);
         sb_puts(&sb, "}\n");

@@ -165,7 +165,9 @@ typedef struct aim_wm_presence {
  *  unknown only the sync cells count (1/16 of the mark: evidence, but it
  *  cannot reach pfa 1e-12). Cost with the payload known: ~1.5 s of CPU
  *  per minute of audio.
- *  A mark of the same key with another payload also counts as present.
+ *  With the payload unknown, a mark of this key with any payload counts
+ *  as present; with it known, another payload's mark shares only the sync
+ *  chips (its data chips agree at random), so it rarely reaches max_pfa.
  *  Returns AIM_OK (out->present tells), AIM_ERR_INVALID_ARG or
  *  AIM_ERR_NOMEM. */
 AIM_EXPORT int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *cfg,

@@ -196,16 +196,21 @@ for name, r in rows.items():
 assert only >= 1, "every clip decoded: the presence path was not exercised"
 PY
 set +e
-"$AIMARK" wm detect --json --key "$P/fixed.key" --produce-id wm-ID-2 "$P"/mp3-*.wav > "$T/pres-other.json"; rc_id=$?
+"$AIMARK" wm detect --json --key "$P/fixed.key" --produce-id wm-ID-2 "$P"/mp3-*.wav "$P/marked.wav" \
+  > "$T/pres-other.json"; rc_id=$?
 "$AIMARK" wm detect --json --key "$T/k2.key" --produce-id wm-ID-1 "$P"/mp3-*.wav > "$T/pres-key.json"; rc_key=$?
 "$AIMARK" wm detect --key "$P/fixed.key" --produce-id wm-ID-1 "$P/unmarked.wav" > /dev/null; rc_un=$?
 set -e
-python3 - "$T/pres-other.json" "$want" <<'PY' && ok "presence: another ProduceID is not present where nothing decodes" || bad "presence other id: $(cat "$T/pres-other.json")"
+python3 - "$T/pres-other.json" "$want" <<'PY' && ok "presence: another ProduceID is not present (a decode still reports its own payload)" || bad "presence other id: $(cat "$T/pres-other.json")"
 import json, sys
-for r in map(json.loads, open(sys.argv[1]).read().splitlines()):
-    assert r["found"] or r["present"] is False, r   # a decode of the mark is still reported
-    assert not r["found"] or r["payload"] == sys.argv[2], r
+rows = list(map(json.loads, open(sys.argv[1]).read().splitlines()))
+assert len(rows) == 4, rows
+for r in rows:
+    assert r["present"] is False and "presence" not in r, r
+    assert r["found"] == r["file"].endswith("/marked.wav"), r   # the whole 11 s decodes
+    assert not r["found"] or (r["payload"] == sys.argv[2] and r["key"] == "fixed"), r
 PY
+expect_eq "presence: a decode of another payload still exits 1" "$rc_id" 1
 expect_eq "presence: wrong key finds nothing" "$rc_key:$(grep -c '"present":true' "$T/pres-key.json" || true)" "0:0"
 expect_eq "presence: unmarked clip exits 0" "$rc_un" 0
 expect_contains "presence: text form" "$(run1 "$AIMARK" wm detect --key "$P/fixed.key" --payload "$want" "$P"/mp3-*.wav)" "present  "
