@@ -29,7 +29,7 @@ espeak-ng -v en-us -s 150 -w tts/reply-raw.wav \
   "Thank you for calling. Your appointment is confirmed for Tuesday at ten in the morning. \
 Please bring your documents, and arrive fifteen minutes early. If you need to change the time, \
 call us back or reply to the message we sent you. Have a pleasant day."
-sox tts/reply-raw.wav -r 16000 tts/reply.wav && rm tts/reply-raw.wav
+sox -R tts/reply-raw.wav -r 16000 tts/reply.wav && rm tts/reply-raw.wav
 "$aimark" wm keygen demo.key
 "$aimark" label --producer 001191110102MACQD9K64010000 --produce-id reply-0001 \
   --watermark --key demo.key --audible rhythm -o labelled/reply.wav tts/reply.wav

@@ -14,7 +14,7 @@ ff() { q ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 q espeak-ng -v en-us -s 150 -w speech-raw.wav \
   "This is a sample of synthetic speech, generated to test the labelling of artificial intelligence content."
 ff -i speech-raw.wav -ar 16000 -ac 1 speech.wav
-q sox -n -r 44100 -c 2 -b 16 music.wav synth 6 pluck C3 pluck E3 pluck G3 pluck C4 fade 0 6 0.5 norm -3
+q sox -R -n -r 44100 -c 2 -b 16 music.wav synth 6 pluck C3 pluck E3 pluck G3 pluck C4 fade 0 6 0.5 norm -3
 
 # Audio containers.
 ff -i speech.wav -c:a pcm_s24le speech24.wav

@@ -166,7 +166,7 @@ PY
 # Level and pad with the default tone and unit: check still hears it, 400 ms in,
 # and the tones are 14 dB quieter than at the default level (silent content:
 # both are set from the fallback loudness, no peak cap reached).
-sox -n -r 44100 -c 1 -b 16 "$T/silence.wav" trim 0 3
+sox -R -n -r 44100 -c 1 -b 16 "$T/silence.wav" trim 0 3
 "$AIMARK" label --audible rhythm --producer X --produce-id t0 -o "$T/lvl0.wav" "$T/silence.wav" >/dev/null
 "$AIMARK" label --audible rhythm --prompt-level-db -20 --prompt-pad-ms 400 --producer X --produce-id t1 \
   -o "$T/lvl1.wav" "$T/silence.wav" >/dev/null
@@ -228,7 +228,7 @@ bad_run "--mix-duck-db with insert" --audible rhythm --mix-duck-db -20
 # seconds carry speech energy whose 20 ms envelope follows the built-in prompt
 # (as rendered into a lossless WAV). --prompt-level-db moves its level (set
 # from the music in the 3 s lookahead), --prompt-peak-dbfs caps its peak.
-sox "$S/music.wav" "$T/late.wav" pad 1.5 0
+sox -R "$S/music.wav" "$T/late.wav" pad 1.5 0
 lame --quiet -b 128 "$T/late.wav" "$T/late.mp3"
 vo() { "$AIMARK" label --audible voice "${@:2}" --producer X --produce-id v -o "$T/$1" "$T/late.mp3" >/dev/null; }
 vo voice.mp3; vo voice-10.mp3 --prompt-level-db -10; vo voice-20.mp3 --prompt-level-db -20

@@ -109,7 +109,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # a kill at any moment leaves either the original or a complete labelled file
-sox -n -r 48000 -c 2 -b 16 "$T/big.wav" synth 300 sine 440 vol 0.1 2>/dev/null
+sox -R -n -r 48000 -c 2 -b 16 "$T/big.wav" synth 300 sine 440 vol 0.1 2>/dev/null
 orig=$(md5sum < "$T/big.wav"); media=$(media_md5 "$T/big.wav")
 for delay in 0.01 0.05 0.2; do
   cp "$T/big.wav" "$T/kill.wav"

@@ -18,7 +18,7 @@ for v in en-us+m3 en-gb+f2 de+m1 en-us+f4; do
   i=$((i + 1))
 done
 # one as 44.1 kHz stereo 24-bit (the resampling and decoding paths)
-sox tts0.wav -r 44100 -c 2 -b 24 tts0-44k.wav
+sox -R tts0.wav -r 44100 -c 2 -b 24 tts0-44k.wav
 
 set +e
 "$AIMARK" detect --json --segments tts0.wav tts1.wav tts2.wav tts3.wav tts0-44k.wav > out.jsonl
@@ -67,7 +67,7 @@ out=$("$AIMARK" detect --json --model "$AIM_SRC/models/aimark-gmm.aimdet" tts1.w
 expect_contains "--model loads the GMM" "$out" '"model":"aimark-gmm'
 
 # live: raw s16le on stdin, window lines then a summary
-sox tts0.wav -t raw -r 16000 -c 1 -e signed -b 16 - | "$AIMARK" detect --live --rate 16000 --json > live.jsonl || true
+sox -R tts0.wav -t raw -r 16000 -c 1 -e signed -b 16 - | "$AIMARK" detect --live --rate 16000 --json > live.jsonl || true
 ok_live=$($PY - live.jsonl <<'PYEOF'
 import json, sys
 L = [json.loads(l) for l in open(sys.argv[1])]
@@ -79,7 +79,7 @@ PYEOF
 expect_eq "live JSON lines" "$ok_live" yes
 
 # silence: no speech, not synthetic
-sox -n -r 16000 -c 1 -b 16 silence.wav trim 0 3
+sox -R -n -r 16000 -c 1 -b 16 silence.wav trim 0 3
 out=$("$AIMARK" detect --json silence.wav)
 expect_contains "silence has no windows" "$out" '"windows":0'
 expect_contains "silence score null" "$out" '"score":null'

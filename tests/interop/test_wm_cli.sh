@@ -32,7 +32,7 @@ q espeak-ng -v en-us -s 140 -w "$T/sp-raw.wav" "This recording was produced by a
 It carries an inaudible watermark that identifies the content, even after the file is converted \
 or its metadata is removed. The quick brown fox jumps over the lazy dog."
 ff -i "$T/sp-raw.wav" -ar 16000 -ac 1 -t 11 "$T/speech16.wav"
-q sox -n -r 44100 -c 2 -b 16 "$T/music-raw.wav" synth 12 pluck C3 pluck E3 pluck G3 pluck C4 \
+q sox -R -n -r 44100 -c 2 -b 16 "$T/music-raw.wav" synth 12 pluck C3 pluck E3 pluck G3 pluck C4 \
   tremolo 2 40 fade 0 12 0.3 norm -3
 S=$T/src
 mkdir -p "$S"
@@ -218,7 +218,7 @@ expect_contains "presence: text form" "$(run1 "$AIMARK" wm detect --key "$P/fixe
 first=$(python3 -c 'import json,sys
 for r in map(json.loads, open(sys.argv[1]).read().splitlines()):
     if not r["found"] and r["present"]: print(r["file"]); break' "$T/presence.json")
-q sox "$P/unmarked.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" \
+q sox -R "$P/unmarked.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" "$T/src/speech16.wav" \
   "$T/src/speech16.wav" "$T/src/speech16.wav" "$first" "$P/long.wav"
 run1 "$AIMARK" wm detect --json --key "$P/fixed.key" --produce-id wm-ID-1 "$P/long.wav" > "$T/pres-long.json"
 python3 - "$T/pres-long.json" <<'PY' && ok "presence in the second window of a 72 s file, in file time" || bad "presence long: $(cat "$T/pres-long.json")"
