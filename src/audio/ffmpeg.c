@@ -3,12 +3,9 @@
  * recognise; writes the lossy families (MP3 via LAME, Ogg Vorbis, Ogg
  * Opus, MP4 AAC) with an explicit bitrate or quality.
  */
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
-#include <libswresample/swresample.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +13,7 @@
 #include "audio/audio_internal.h"
 #include "core/limits.h"
 #include "core/diag.h"
+#include "deps/ffmpeg.h"
 
 /* Largest decoded frame accepted (samples per channel) and the most
  * consecutive undecodable packets tolerated before calling it corrupt. */
@@ -63,6 +61,9 @@ static void read_tags(aud_tags *t, const AVDictionary *m)
 
 int ffr_open(aim_audio_reader *r, const char *path, aim_diag *d)
 {
+    int lrc = aim_ffmpeg_load(d);
+    if (lrc)
+        return lrc;
     pthread_once(&quiet_once, quiet);
     char eb[128];
     ffr *f = calloc(1, sizeof *f);
@@ -321,6 +322,9 @@ static enum AVSampleFormat pick_fmt(const AVCodec *c)
 
 int ffw_open(aim_audio_writer *w, const char *path, aim_diag *d)
 {
+    int lrc = aim_ffmpeg_load(d);
+    if (lrc)
+        return lrc;
     pthread_once(&quiet_once, quiet);
     char eb[128];
     const aim_audio_writer_config *c = &w->cfg;

@@ -9,14 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 
 #include "core/limits.h"
 #include "core/diag.h"
+#include "deps/ffmpeg.h"
 #include "explicit/visible_internal.h"
 
 /* Streams in one file we are willing to map. */
@@ -384,6 +382,9 @@ static int run(vid *v, const char *in_path, const char *tmp_path, const aim_visi
 
 int vis_video(const char *in_path, const char *tmp_path, const aim_visible_opts *r, aim_diag *d)
 {
+    int lrc = aim_ffmpeg_load(d);
+    if (lrc)
+        return lrc;
     /* FFmpeg logs to stderr by default; a library never prints. (Process-
      * wide, as src/audio also sets it.) */
     av_log_set_level(AV_LOG_QUIET);

@@ -26,16 +26,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <leptonica/allheaders.h>
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libswscale/swscale.h>
-#include <tesseract/capi.h>
 
 #include "core/limits.h"
 #include "aimark/aimark.h"
 #include "aimark/visible.h"
 #include "core/diag.h"
+#include "deps/ffmpeg.h"
+#include "deps/ocr.h"
 #include "explicit/visible_internal.h"
 
 /* Rows of a strip after scaling, and the top-hat's structuring element
@@ -299,6 +296,9 @@ int aim_visible_reader_new(const aim_visible_read_opts *o, aim_visible_reader **
                          "tesseract-ocr-chi-sim or set TESSDATA_PREFIX)",
                          missing, r.tessdata ? r.tessdata : env && *env ? env : TESSDATA_DIRS[0]);
 
+    rc = aim_ocr_load(diag);
+    if (rc)
+        return rc;
     aim_visible_reader *h = calloc(1, sizeof *h);
     if (!h)
         return AIM_ERR_NOMEM;
@@ -762,6 +762,9 @@ static int read_frame(aim_visible_reader *r, vread *v, const AVFrame *f, aim_vis
 
 static int read_video(aim_visible_reader *r, const char *path, aim_visible_found *res, aim_diag *d)
 {
+    int lrc = aim_ffmpeg_load(d);
+    if (lrc)
+        return lrc;
     av_log_set_level(AV_LOG_QUIET);
     av_max_alloc(AIM_MAX_CODEC_ALLOC); /* process-wide, as src/audio and video_mp4.c do */
     vread v;
