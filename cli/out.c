@@ -123,15 +123,18 @@ void sb_json_wm_fields(strbuf *s, const aim_wm_result *r, const char *key_name)
     sb_puts(s, ",\"segments\":[");
     for (size_t i = 0; i < r->n_segments && i < AIM_WM_MAX_SEGMENTS; i++)
         sb_printf(s, "%s[%.2f,%.2f]", i ? "," : "", r->segments[i].start_s, r->segments[i].end_s);
-    sb_puts(s, "]");
+    /* time and frequency factors of the clip against the marked original:
+     * a tempo change or pitch shift shows here */
+    sb_printf(s, "],\"speed\":%.4f,\"pitch\":%.4f", r->speed, r->pitch);
 }
 
 void sb_json_presence(strbuf *s, const aim_wm_presence *p, const char *key_name, uint64_t payload)
 {
     sb_puts(s, ",\"presence\":{\"key\":");
     sb_json_str(s, key_name ? key_name : "");
-    sb_printf(s, ",\"payload\":\"%016llx\",\"z\":%.2f,\"pfa\":%.3g,\"window\":[%.2f,%.2f]}",
-              (unsigned long long)payload, p->z, p->pfa, p->start_s, p->end_s);
+    sb_printf(s, ",\"payload\":\"%016llx\",\"z\":%.2f,\"pfa\":%.3g,\"window\":[%.2f,%.2f],"
+                 "\"speed\":%.4f,\"pitch\":%.4f}",
+              (unsigned long long)payload, p->z, p->pfa, p->start_s, p->end_s, p->speed, p->pitch);
 }
 
 int cli_wm_best_present(const aim_wm_presence *p, size_t n)

@@ -6,6 +6,11 @@
 # SET (default 1) varies the text order, voices and chords, so several
 # distinct corpora can be made (for the false-positive sweep).
 set -euo pipefail
+# sox in repeatable mode (-R): its dither and its synth noise/pluck
+# generators are seeded, so a set is the same file on every run (without
+# it the corpus differed by dither and noise from run to run, and the
+# cases at the decoding edge with it)
+sox() { command sox -R "$@"; }
 out=$1; set_no=${2:-1}
 mkdir -p "$out"; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 

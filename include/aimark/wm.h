@@ -111,9 +111,16 @@ typedef struct aim_wm_result {
     double sync_score;  /**< normalised sync correlation of the best candidate */
     size_t n_segments;  /**< valid when found */
     aim_wm_segment segments[AIM_WM_MAX_SEGMENTS];
-    double speed;       /**< when found: the speed factor of the clip against
-                             the marked original (1.0 unchanged; >1 sped up),
-                             searched over 0.949..1.051 in 0.3 % steps */
+    double speed;       /**< when found: the time factor of the clip against
+                             the marked original (1.0 unchanged; >1 sped up,
+                             i.e. shorter), searched over 0.949..1.051 */
+    double pitch;       /**< when found: the frequency factor (1.0
+                             unchanged; 1.029 = +50 cents). A speed change
+                             by resampling moves both by the same factor, a
+                             tempo change (pitch kept) only speed, a pitch
+                             shift (tempo kept) only pitch: those three
+                             lines are searched, 0.949..1.051 in 0.3 %
+                             steps each */
 } aim_wm_result;
 
 typedef struct aim_wm_detector aim_wm_detector;
@@ -152,7 +159,8 @@ typedef struct aim_wm_presence {
                             hypotheses * exp(-z^2 / 2) (Hoeffding over the
                             key's random signs, union over hypotheses) */
     double hypotheses; /**< scales x offsets x phases x windows tried */
-    double speed;      /**< speed factor of the best hypothesis */
+    double speed;      /**< time factor of the best hypothesis */
+    double pitch;      /**< frequency factor of the best hypothesis */
     double start_s, end_s; /**< the window (at most one 7.55 s period) it
                                 came from, seconds from the first frame fed */
 } aim_wm_presence;

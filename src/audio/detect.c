@@ -71,6 +71,7 @@ static void merge_presence(aim_wm_presence *acc, const aim_wm_presence *p, doubl
     if (acc->hypotheses < 1 || p->z > acc->z) {
         acc->z = p->z;
         acc->speed = p->speed;
+        acc->pitch = p->pitch;
         acc->start_s = p->start_s + t0;
         acc->end_s = p->end_s + t0;
     }

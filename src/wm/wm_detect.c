@@ -23,14 +23,17 @@
 #define KL (WM_K0 - 3)          /* fine bins kept: KL..KH-1, room for */
 #define KH (WM_K1 + 14)         /* the frequency scaling of a speed change */
 #define NBL (KH - KL)
-#define NSCALE 35               /* speed hypotheses 1 + (i - 17) * SCALE_STEP: */
+#define NSCALE 35               /* scale hypotheses per line, 1 + (i - 17) * SCALE_STEP: */
 #define SCALE_STEP 0.003        /* 0.949 .. 1.051, each covers +-0.15 % */
+#define NLINES 3                /* speed (time and frequency), tempo (time), pitch
+                                 * (frequency): see scale_on_line */
 #define WIN_SLOTS 320           /* search window (10.2 s) for longer clips */
 #define PRUNE 6                /* phases kept by sync per scaled hypothesis */
 #define SYNC_WEIGHT 0.5f       /* rank: data energy z + this x sync z (lab: 0, 0.5,
                                 * 1, 2, 4 tried; 1 and over let readings a slot or
                                 * two off the true one crowd the candidates) */
 #define CANDIDATES 8
+#define GMAX ((WM_NBINS + WM_GROUPS - 1) / WM_GROUPS) /* bins of the largest group */
 #define REFINE 3                /* decodes per candidate: scale, +-1/3 step */
 #define PRES_SHORT 94     /* short presence windows (slots, 3 s), see presence */
 #define LOC_HALF 15       /* localisation window: 31 frames, ~1 s */
@@ -63,9 +66,12 @@ struct aim_wm_detector {
     float *fpow;    /* band mean power of each fine frame */
     float *fsort;   /* scratch for the noise-floor percentile */
     float noise_floor; /* NOISE_PCT percentile of fpow (0: none) */
-    uint8_t order[WM_NBINS];         /* band bins sorted by group */
-    float osign[WM_NBINS];           /* their key signs times the bin weight */
-    uint16_t gstart[WM_GROUPS + 1];  /* group g: order[gstart[g]..gstart[g+1]) */
+    float wsign[WM_NBINS];           /* key sign times weight of each band bin */
+    uint8_t gbin[GMAX][WM_GROUPS];   /* m-th bin of group g (ascending), WM_NBINS
+                                      * where the group has fewer: a zero cell */
+    float sync2[2 * WM_PERIOD];      /* sync symbols over two periods */
+    const float **rows; /* max_frames rows of log magnitudes for features */
+    size_t *fidx;       /* max_frames: their fine frames */
     uint64_t raw;   /* payload bits of the last run's best candidate */
     folded *fz;     /* the current hypothesis folded over the period */
 };
@@ -75,9 +81,27 @@ uint64_t wm_detector_raw_bits(const aim_wm_detector *d) { return d ? d->raw : 0;
 typedef struct cand {
     float score;
     int off, s, si; /* frame-grid offset (samples), period phase, scale index */
+    int line;      /* which factors the scale applies to (scale_on_line) */
     double a;      /* scale (refined around scale_of(si)) */
     size_t j0, n;  /* window: original frames j0..j0+n-1 */
 } cand;
+
+/* Time and frequency factors of a hypothesis: original time u is at u / t
+ * in the clip, original frequency f at f x f. */
+typedef struct tfscale {
+    double t, f;
+} tfscale;
+
+/* The three lines of the search. A speed change by resampling scales time
+ * by 1/a and frequency by a (line 0); a tempo change with the pitch kept
+ * (WSOLA, phase vocoder) scales time only (line 1); a pitch shift with the
+ * tempo kept scales frequency only (line 2). Every line holds the NSCALE
+ * factors of scale_of; a = 1 is the same hypothesis on all three and is
+ * searched on line 0 only. */
+static tfscale scale_on_line(int line, double a)
+{
+    return line == 0 ? (tfscale){a, a} : line == 1 ? (tfscale){a, 1.0} : (tfscale){1.0, a};
+}
 
 void aim_wm_detect_config_init(aim_wm_detect_config *cfg)
 {
@@ -100,6 +124,8 @@ void aim_wm_detector_free(aim_wm_detector *d)
     free(d->z);
     free(d->tmp);
     free(d->lg);
+    free(d->rows);
+    free(d->fidx);
     free(d->fine);
     free(d->fpow);
     free(d->fsort);
@@ -123,16 +149,15 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->rate = cfg->sample_rate;
     d->ch = cfg->channels;
     wm_layout_init(&d->layout, key);
-    for (size_t g = 0, i = 0; g < WM_GROUPS; g++) {
-        d->gstart[g] = (uint16_t)i;
-        for (size_t b = 0; b < WM_NBINS; b++)
-            if (d->layout.group[b] == g) {
-                d->order[i] = (uint8_t)b;
-                d->osign[i++] = (float)d->layout.sign[b] *
-                                powf((float)(WM_K0 + b) / WM_K0, -(float)TILT);
-            }
-        d->gstart[g + 1] = (uint16_t)i;
-    }
+    memset(d->gbin, WM_NBINS, sizeof d->gbin);
+    for (size_t g = 0; g < WM_GROUPS; g++)
+        for (size_t b = 0, m = 0; b < WM_NBINS; b++)
+            if (d->layout.group[b] == g && m < GMAX)
+                d->gbin[m++][g] = (uint8_t)b;
+    for (size_t b = 0; b < WM_NBINS; b++)
+        d->wsign[b] = (float)d->layout.sign[b] * powf((float)(WM_K0 + b) / WM_K0, -(float)TILT);
+    for (size_t t = 0; t < 2 * WM_PERIOD; t++)
+        d->sync2[t] = d->layout.sync[t % WM_PERIOD];
     dsp_hann(d->win, WM_N);
     d->cap = (size_t)(cfg->max_seconds * WM_RATE);
     /* a slowed-down clip holds up to 1/0.949 times more original frames */
@@ -145,11 +170,13 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->z = malloc(d->max_frames * WM_GROUPS * sizeof *d->z);
     d->tmp = malloc(d->max_frames * sizeof *d->tmp);
     d->lg = malloc(d->max_frames * WM_NBINS * sizeof *d->lg);
+    d->rows = malloc(d->max_frames * sizeof *d->rows);
+    d->fidx = malloc(d->max_frames * sizeof *d->fidx);
     d->fine = malloc((d->cap / FHOP + 1) * NBL * sizeof *d->fine);
     d->fpow = malloc((d->cap / FHOP + 1) * sizeof *d->fpow);
     d->fsort = malloc((d->cap / FHOP + 1) * sizeof *d->fsort);
     d->fz = malloc(sizeof *d->fz);
-    if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg ||
+    if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg || !d->rows || !d->fidx ||
         !d->fine || !d->fpow || !d->fsort || !d->fz) {
         aim_wm_detector_free(d);
         return AIM_ERR_NOMEM;
@@ -259,8 +286,8 @@ static size_t spectrogram(aim_wm_detector *d)
 
 static double scale_of(int si) { return 1.0 + (si - NSCALE / 2) * SCALE_STEP; }
 
-/* Fine frame that holds original frame j under scale a and offset off
- * (speed a: original time u is at u / a in the clip). */
+/* Fine frame that holds original frame j under time factor a and offset
+ * off (original time u is at u / a in the clip). */
 static double fine_pos(double a, size_t off, size_t j)
 {
     return ((double)off + (double)j * WM_HOP) / a / FHOP;
@@ -274,57 +301,66 @@ static size_t frames_fit(double a, size_t off, size_t j0, size_t n, size_t nf)
     return n;
 }
 
-/* Features z[j][g] of original frames j0..j0+nfr-1 under scale a (time
- * and frequency both scaled, frequency by linear interpolation of the log
+/* Features z[j][g] of original frames j0..j0+nfr-1 under the time and
+ * frequency factors sc (frequency by linear interpolation of the log
  * magnitudes) and grid offset off. */
-static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t nfr, float *z)
+static void features(aim_wm_detector *d, tfscale sc, size_t off, size_t j0, size_t nfr, float *z)
 {
-    float *lg = d->lg;
-    int exact = a == 1.0;
-    uint8_t i0[WM_NBINS];
-    float fr[WM_NBINS];
-    for (size_t b = 0; b < WM_NBINS; b++) { /* bin k of the original is at k * a */
-        double x = (double)(WM_K0 + b) * a - KL;
-        i0[b] = (uint8_t)x;
-        fr[b] = (float)(x - (double)i0[b]);
-    }
-    for (size_t j = 0; j < nfr; j++) {
-        const float *row = d->fine + (size_t)lround(fine_pos(a, off, j0 + j)) * NBL;
-        float *lj = lg + j * WM_NBINS;
-        if (exact) {
-            memcpy(lj, row + (WM_K0 - KL), WM_NBINS * sizeof *lj);
-            continue;
+    const double a = sc.t;
+    const float **rows = d->rows;
+    for (size_t j = 0; j < nfr; j++)
+        d->fidx[j] = (size_t)lround(fine_pos(a, off, j0 + j));
+    if (sc.f == 1.0) { /* the fine spectrogram's own bins */
+        for (size_t j = 0; j < nfr; j++)
+            rows[j] = d->fine + d->fidx[j] * NBL + (WM_K0 - KL);
+    } else {
+        uint8_t i0[WM_NBINS];
+        float fr[WM_NBINS];
+        for (size_t b = 0; b < WM_NBINS; b++) { /* bin k of the original is at k * sc.f */
+            double x = (double)(WM_K0 + b) * sc.f - KL;
+            i0[b] = (uint8_t)x;
+            fr[b] = (float)(x - (double)i0[b]);
         }
-        for (size_t b = 0; b < WM_NBINS; b++) {
-            float v0 = row[i0[b]], v1 = row[i0[b] + 1];
-            lj[b] = v0 + fr[b] * (v1 - v0);
+        for (size_t j = 0; j < nfr; j++) {
+            const float *row = d->fine + d->fidx[j] * NBL;
+            float *lj = d->lg + j * WM_NBINS;
+            for (size_t b = 0; b < WM_NBINS; b++) {
+                float v0 = row[i0[b]], v1 = row[i0[b] + 1];
+                lj[b] = v0 + fr[b] * (v1 - v0);
+            }
+            rows[j] = lj;
         }
     }
     /* per-bin temporal high-pass (removes the host's steady spectrum),
-     * clipped so that onsets cannot dominate, summed per group */
+     * clipped so that onsets cannot dominate, summed per group. The loops
+     * over bins are written to vectorise (fixed trip counts, partial sums). */
+    _Static_assert(WM_NBINS % 4 == 0, "bins in fours");
     for (size_t j = 0; j < nfr; j++) {
-        const float *lj = lg + j * WM_NBINS;
-        const float *la = lg + (j > 0 ? j - 1 : j + 1) * WM_NBINS;
-        const float *lc = lg + (j + 1 < nfr ? j + 1 : j - 1) * WM_NBINS;
+        const float *lj = rows[j];
+        const float *la = rows[j > 0 ? j - 1 : j + 1];
+        const float *lc = rows[j + 1 < nfr ? j + 1 : j - 1];
         float *zj = z + j * WM_GROUPS;
-        float hb[WM_NBINS], mean = 0;
-        for (size_t b = 0; b < WM_NBINS; b++) {
+        float hb[WM_NBINS + 1], part[4] = {0, 0, 0, 0};
+        for (size_t b = 0; b < WM_NBINS; b++)
             hb[b] = lj[b] - 0.5f * (la[b] + lc[b]);
-            mean += hb[b];
-        }
+        for (size_t b = 0; b < WM_NBINS; b += 4)
+            for (size_t u = 0; u < 4; u++)
+                part[u] += hb[b + u];
         /* remove the common part of the change over the band (loudness,
          * syllable envelope): it is host, not mark */
-        mean /= (float)WM_NBINS;
-        /* bins visited group by group (d->order), so sums stay in registers */
-        for (size_t g = 0; g < WM_GROUPS; g++) {
-            float acc = 0;
-            for (size_t i = d->gstart[g]; i < d->gstart[g + 1]; i++) {
-                float h = hb[d->order[i]] - mean;
-                h = h > BIN_CLIP ? BIN_CLIP : h < -BIN_CLIP ? -BIN_CLIP : h;
-                acc += d->osign[i] * h;
-            }
-            zj[g] = acc;
+        float mean = ((part[0] + part[1]) + (part[2] + part[3])) / (float)WM_NBINS;
+        for (size_t b = 0; b < WM_NBINS; b++) {
+            float h = hb[b] - mean;
+            h = h > BIN_CLIP ? BIN_CLIP : h;
+            h = h < -BIN_CLIP ? -BIN_CLIP : h;
+            hb[b] = d->wsign[b] * h;
         }
+        hb[WM_NBINS] = 0.0f; /* the padding cell of the smaller groups */
+        float acc[WM_GROUPS] = {0};
+        for (size_t m = 0; m < GMAX; m++)
+            for (size_t g = 0; g < WM_GROUPS; g++)
+                acc[g] += hb[d->gbin[m][g]];
+        memcpy(zj, acc, sizeof acc);
     }
     /* weight frames by their own noise level: a frame where the host
      * changes fast (an onset) carries less reliable cells. Against added
@@ -341,7 +377,7 @@ static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t
             ss += (double)zj[g] * zj[g];
         float inv = 1.0f / ((float)sqrt(ss / WM_GROUPS) + 1e-6f);
         if (d->noise_floor > 0) {
-            float pj = d->fpow[(size_t)lround(fine_pos(a, off, j0 + j))];
+            float pj = d->fpow[d->fidx[j]];
             float w = pj > d->noise_floor ? 1.0f - d->noise_floor / pj : 0.0f;
             inv *= w;
         }
@@ -349,16 +385,19 @@ static void features(aim_wm_detector *d, double a, size_t off, size_t j0, size_t
             zj[g] *= inv;
     }
     /* normalise and clip per group */
-    for (size_t g = 0; g < WM_GROUPS; g++) {
-        double ss = 0;
-        for (size_t j = 0; j < nfr; j++)
-            ss += (double)z[j * WM_GROUPS + g] * z[j * WM_GROUPS + g];
-        float sd = (float)sqrt(ss / (double)nfr) + 1e-20f;
-        for (size_t j = 0; j < nfr; j++) {
-            float v = z[j * WM_GROUPS + g] / sd;
-            z[j * WM_GROUPS + g] = v > 3.0f ? 3.0f : v < -3.0f ? -3.0f : v;
+    double ss[WM_GROUPS] = {0};
+    for (size_t j = 0; j < nfr; j++)
+        for (size_t g = 0; g < WM_GROUPS; g++)
+            ss[g] += (double)z[j * WM_GROUPS + g] * z[j * WM_GROUPS + g];
+    float inv[WM_GROUPS];
+    for (size_t g = 0; g < WM_GROUPS; g++)
+        inv[g] = 1.0f / ((float)sqrt(ss[g] / (double)nfr) + 1e-20f);
+    for (size_t j = 0; j < nfr; j++)
+        for (size_t g = 0; g < WM_GROUPS; g++) {
+            float v = z[j * WM_GROUPS + g] * inv[g];
+            v = v > 3.0f ? 3.0f : v;
+            z[j * WM_GROUPS + g] = v < -3.0f ? -3.0f : v;
         }
-    }
 }
 
 /* Features folded over the period: frames j and j + WM_PERIOD carry the
@@ -434,24 +473,29 @@ static void push_cand(cand *best, cand c)
 static void search(aim_wm_detector *d, cand h, size_t nf, cand *best)
 {
     const wm_layout *l = &d->layout;
-    double a = h.a;
+    tfscale sc = scale_on_line(h.line, h.a);
     size_t off = (size_t)h.off;
-    h.n = frames_fit(a, off, h.j0, h.n, nf);
+    h.n = frames_fit(sc.t, off, h.j0, h.n, nf);
     if (h.n < 2 * WM_GROUPS)
         return;
     float *z = d->z, soft[WM_CODED], sy;
-    features(d, a, off, h.j0, h.n, z);
+    features(d, sc, off, h.j0, h.n, z);
     int phases[WM_PERIOD];
     size_t np = WM_PERIOD;
     for (size_t s = 0; s < WM_PERIOD; s++)
         phases[s] = (int)s;
     if (h.si != NSCALE / 2) {
-        float ss[WM_PERIOD];
-        for (size_t s = 0; s < WM_PERIOD; s++) {
-            double v = 0;
-            for (size_t j = 0, t = s; j < h.n; j++, t = t + 1 == WM_PERIOD ? 0 : t + 1)
-                v += l->sync[t] * z[j * WM_GROUPS];
-            ss[s] = (float)v;
+        /* sync correlation of every phase: the sync features folded
+         * over the period, correlated with the sync symbols (phase s
+         * reads row r at slot s + r) */
+        float zc[WM_PERIOD] = {0}, ss[WM_PERIOD] = {0};
+        for (size_t j = 0, r = 0; j < h.n; j++, r = r + 1 == WM_PERIOD ? 0 : r + 1)
+            zc[r] += z[j * WM_GROUPS];
+        size_t rows = h.n < WM_PERIOD ? h.n : WM_PERIOD;
+        for (size_t r = 0; r < rows; r++) {
+            const float v = zc[r], *sr = d->sync2 + r;
+            for (size_t s = 0; s < WM_PERIOD; s++)
+                ss[s] += v * sr[s];
         }
         for (np = 0; np < PRUNE; np++) { /* partial selection */
             size_t m = np;
@@ -484,7 +528,7 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
     size_t nall = frames_fit(1.0, 0, 0, d->max_frames, nf);
     cand best[CANDIDATES];
     for (size_t c = 0; c < CANDIDATES; c++)
-        best[c] = (cand){-1e30f, 0, 0, 0, 1.0, 0, 0};
+        best[c] = (cand){-1e30f, 0, 0, 0, 0, 1.0, 0, 0};
     /* Speed changes: every scale hypothesis on windows of WIN_SLOTS (a
      * wrong scale drifts by its error times the window length, so the
      * window is bounded; cost stays linear in the clip length); unscaled,
@@ -494,13 +538,14 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
         size_t j0 = nwin == 1 ? 0 : w * WIN_SLOTS, n = nwin == 1 ? d->max_frames : WIN_SLOTS;
         if (nwin > 1 && w + 1 == nwin)
             j0 = nall - WIN_SLOTS;
-        for (int si = 0; si < NSCALE; si++)
-            for (int oi = 0; oi < OFFSETS; oi++)
-                search(d, (cand){0, oi * GRID, 0, si, scale_of(si), j0, n}, nf, best);
+        for (int line = 0; line < NLINES; line++)
+            for (int si = 0; si < NSCALE; si++)
+                for (int oi = 0; oi < OFFSETS && (line == 0 || si != NSCALE / 2); oi++)
+                    search(d, (cand){0, oi * GRID, 0, si, line, scale_of(si), j0, n}, nf, best);
     }
     if (nwin > 1)
         for (int oi = 0; oi < OFFSETS; oi++)
-            search(d, (cand){0, oi * GRID, 0, NSCALE / 2, 1.0, 0, d->max_frames}, nf, best);
+            search(d, (cand){0, oi * GRID, 0, NSCALE / 2, 0, 1.0, 0, d->max_frames}, nf, best);
     res->sync_score = best[0].score;
     float soft[WM_CODED];
     /* Each candidate is decoded as found and, failing that, twice more:
@@ -521,14 +566,15 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             }
         }
         if (c % REFINE) {
-            h.n = frames_fit(h.a, (size_t)h.off, h.j0, h.n, nf);
+            h.n = frames_fit(scale_on_line(h.line, h.a).t, (size_t)h.off, h.j0, h.n, nf);
             if (h.n < 2 * WM_GROUPS)
                 continue;
         }
         double a = h.a;
+        tfscale sc = scale_on_line(h.line, a);
         size_t off = (size_t)h.off;
         float *z = d->z, sy;
-        features(d, a, off, h.j0, h.n, z);
+        features(d, sc, off, h.j0, h.n, z);
         fold(z, h.n, d->fz);
         soft_bits(l, d->fz, (size_t)h.s, soft, &sy);
         uint64_t payload, raw;
@@ -549,19 +595,20 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             /* decoded from one window: a scale error of a grid fraction
              * drifts over the whole clip, so refine scale, offset and
              * phase on the whole clip with the now known symbols */
-            double tc = ((double)off + (double)(h.j0 + h.n / 2) * WM_HOP) / a; /* clip time */
+            double tc = ((double)off + (double)(h.j0 + h.n / 2) * WM_HOP) / sc.t; /* clip time */
             long tphase = ((long)h.s + (long)(h.n / 2)) % WM_PERIOD; /* its slot */
             double bq = -1e30, ba = a;
             size_t boff = off, bs = s;
             for (int da = -LOC_REFINE; da <= LOC_REFINE; da++)
                 for (size_t oi = 0; oi < OFFSETS; oi++) {
                     double a2 = a + da * LOC_REFINE_STEP;
+                    tfscale sc2 = scale_on_line(h.line, a2);
                     size_t off2 = oi * GRID;
-                    size_t n2 = frames_fit(a2, off2, 0, d->max_frames, nf);
+                    size_t n2 = frames_fit(sc2.t, off2, 0, d->max_frames, nf);
                     if (n2 < 2 * WM_GROUPS)
                         continue;
-                    long jc = lround((tc * a2 - (double)off2) / WM_HOP);
-                    features(d, a2, off2, 0, n2, z);
+                    long jc = lround((tc * sc2.t - (double)off2) / WM_HOP);
+                    features(d, sc2, off2, 0, n2, z);
                     for (long ds = -1; ds <= 1; ds++) {
                         size_t s2 = (size_t)(((tphase - jc + ds) % WM_PERIOD + WM_PERIOD) %
                                              WM_PERIOD);
@@ -580,14 +627,16 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
                     }
                 }
             a = ba;
+            sc = scale_on_line(h.line, a);
             off = boff;
             s = bs;
         }
-        res->speed = a;
+        res->speed = sc.t;
+        res->pitch = sc.f;
         /* localisation over the whole clip: per-frame match with the now
          * known symbols, at the decoded scale, offset and phase */
-        size_t nfr = frames_fit(a, off, 0, d->max_frames, nf);
-        features(d, a, off, 0, nfr, z);
+        size_t nfr = frames_fit(sc.t, off, 0, d->max_frames, nf);
+        features(d, sc, off, 0, nfr, z);
         /* scale: a window's match sum has, without the mark, the variance
          * of its chips' combined cells (sum y^2), not of its cells (sum
          * z^2): neighbouring features are correlated */
@@ -618,11 +667,11 @@ int aim_wm_detector_run(aim_wm_detector *d, aim_wm_result *res)
             for (size_t i = lo; i <= hi; i++)
                 q += d->tmp[i];
             q /= sqrt((double)(hi - lo + 1));
-            /* clip samples at 16 kHz: original time u is at u / a */
-            double start = ((double)off + (double)j * WM_HOP) / a;
-            double centre = start + WM_N / 2 / a;
-            double t_start = (double)d->t0 / WM_RATE + (centre - WM_HOP / 2 / a) / WM_RATE;
-            double t_end = (double)d->t0 / WM_RATE + (centre + WM_HOP / 2 / a) / WM_RATE;
+            /* clip samples at 16 kHz: original time u is at u / sc.t */
+            double start = ((double)off + (double)j * WM_HOP) / sc.t;
+            double centre = start + WM_N / 2 / sc.t;
+            double t_start = (double)d->t0 / WM_RATE + (centre - WM_HOP / 2 / sc.t) / WM_RATE;
+            double t_end = (double)d->t0 / WM_RATE + (centre + WM_HOP / 2 / sc.t) / WM_RATE;
             if (j == 0)
                 t_start = (double)d->t0 / WM_RATE;
             if (j + 1 == nfr)
@@ -689,14 +738,15 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
     if (cfg->payload_known)
         wm_encode(l, cfg->payload, coded);
     size_t ng = cfg->payload_known ? WM_GROUPS : 1;
-    /* the known symbols of every cell, chip pattern included, over two
-     * periods (phase + frame never wraps); groups not known are 0 */
-    float *sym = malloc(2 * WM_PERIOD * WM_GROUPS * sizeof *sym);
+    /* the known symbol of every chip (its first slot's; the slots
+     * alternate + - + -), groups not known 0 */
+    enum { NCH = WM_CHIPS + 1 }; /* a window of a period may touch a chip twice */
+    float *sym = malloc(WM_CHIPS * WM_GROUPS * sizeof *sym);
     if (!sym)
         return AIM_ERR_NOMEM;
-    for (size_t t = 0; t < 2 * WM_PERIOD; t++)
+    for (size_t c = 0; c < WM_CHIPS; c++)
         for (size_t g = 0; g < WM_GROUPS; g++)
-            sym[t * WM_GROUPS + g] = g < ng ? (float)wm_symbol(l, coded, t % WM_PERIOD, g) : 0.0f;
+            sym[c * WM_GROUPS + g] = g < ng ? (float)wm_symbol(l, coded, c * WM_CHIP, g) : 0.0f;
     size_t nf = spectrogram(d);
     size_t nall = frames_fit(1.0, 0, 0, d->max_frames, nf);
     /* Windows: whole periods tiling the clip (the last one flush with its
@@ -722,57 +772,63 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
                 j0 = nall - PRES_SHORT;
             len = PRES_SHORT;
         }
-        for (int si = 0; si < NSCALE; si++)
-            for (int oi = 0; oi < OFFSETS; oi++) {
-                double a = scale_of(si);
+        for (int hi = 0; hi < NLINES * NSCALE * OFFSETS; hi++) {
+                int line = hi / (NSCALE * OFFSETS), si = hi / OFFSETS % NSCALE, oi = hi % OFFSETS;
+                if (line > 0 && si == NSCALE / 2)
+                    continue; /* the unscaled hypothesis, already on line 0 */
+                tfscale sc = scale_on_line(line, scale_of(si));
                 size_t off = (size_t)oi * GRID;
-                size_t n = frames_fit(a, off, j0, len, nf);
+                size_t n = frames_fit(sc.t, off, j0, len, nf);
                 if (n < 2 * WM_GROUPS)
                     continue;
                 float *z = d->z;
-                features(d, a, off, j0, n, z);
-                /* sum y_cg^2 depends on the phase only through s mod
-                 * WM_CHIP (which frames share a chip, and their pattern
-                 * signs; n <= WM_PERIOD: every chip once) */
+                features(d, sc, off, j0, n, z);
+                /* Frames grouped into chips: with the phase s = WM_CHIP c0 + r,
+                 * frame j is in the window's chip k = (r + j) / WM_CHIP, the
+                 * period's chip c0 + k, with the pattern sign of slot r + j.
+                 * y[r][k][g] combines a chip's frames; sum y^2 (the
+                 * normaliser) depends on the phase only through r. */
+                float y[WM_CHIP][NCH][WM_GROUPS];
+                size_t nk[WM_CHIP];
                 double q[WM_CHIP];
+                memset(y, 0, sizeof y);
                 for (size_t r = 0; r < WM_CHIP; r++) {
-                    double acc = 0;
-                    float y[WM_GROUPS] = {0};
-                    for (size_t j = 0, t = r; j < n; j++, t++) {
+                    nk[r] = (r + n - 1) / WM_CHIP + 1;
+                    for (size_t j = 0; j < n; j++) {
                         const float *zj = z + j * WM_GROUPS;
-                        float sg = (t % WM_CHIP) % 2 ? -1.0f : 1.0f;
-                        for (size_t g = 0; g < ng; g++)
-                            y[g] += sg * zj[g];
-                        if (t % WM_CHIP == WM_CHIP - 1 || j + 1 == n) { /* chip ends */
-                            for (size_t g = 0; g < ng; g++)
-                                acc += (double)y[g] * y[g];
-                            memset(y, 0, sizeof y);
-                        }
+                        float *yk = y[r][(r + j) / WM_CHIP];
+                        float sg = ((r + j) % WM_CHIP) % 2 ? -1.0f : 1.0f;
+                        for (size_t g = 0; g < WM_GROUPS; g++)
+                            yk[g] += sg * zj[g];
                     }
+                    double acc = 0;
+                    for (size_t k = 0; k < nk[r]; k++)
+                        for (size_t g = 0; g < ng; g++)
+                            acc += (double)y[r][k][g] * y[r][k][g];
                     q[r] = acc;
                 }
                 for (size_t s = 0; s < WM_PERIOD; s++) {
-                    /* T = sum r_cg y_cg / sqrt(sum y_cg^2): the numerator
-                     * is the correlation of the frames with the cells'
-                     * symbols (chip pattern included) */
+                    /* T = sum r_cg y_cg / sqrt(sum y_cg^2) */
+                    size_t r = s % WM_CHIP, c = s / WM_CHIP;
                     float acc[WM_GROUPS] = {0};
-                    for (size_t j = 0; j < n; j++) {
-                        const float *sj = sym + (s + j) * WM_GROUPS, *zj = z + j * WM_GROUPS;
+                    for (size_t k = 0; k < nk[r]; k++, c = c + 1 == WM_CHIPS ? 0 : c + 1) {
+                        const float *sc_ = sym + c * WM_GROUPS, *yk = y[r][k];
                         for (size_t g = 0; g < WM_GROUPS; g++)
-                            acc[g] += sj[g] * zj[g];
+                            acc[g] += sc_[g] * yk[g];
                     }
                     double v = 0;
                     for (size_t g = 0; g < WM_GROUPS; g++)
                         v += acc[g];
-                    v /= sqrt(q[s % WM_CHIP] + 1e-30);
+                    v /= sqrt(q[r] + 1e-30);
                     hyp += 1;
                     if (v > best) {
                         best = v;
-                        out->speed = a;
+                        out->speed = sc.t;
+                        out->pitch = sc.f;
                         double t0 = (double)d->t0 / WM_RATE;
-                        out->start_s = t0 + ((double)off + (double)j0 * WM_HOP) / a / WM_RATE;
+                        out->start_s = t0 + ((double)off + (double)j0 * WM_HOP) / sc.t / WM_RATE;
                         out->end_s = t0 + ((double)off + (double)(j0 + n - 1) * WM_HOP + WM_N) /
-                                              a / WM_RATE;
+                                              sc.t / WM_RATE;
                     }
                 }
             }

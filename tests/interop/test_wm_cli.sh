@@ -121,6 +121,21 @@ for l in lines:
     assert w["found"] is True and w["payload"] == sys.argv[2] and w["key"] == "k1" and w["segments"], o
     assert o["identifier"] == sys.argv[2] and o["confirmed_by"] == "watermark", o
 PY
+# tempo changed with the pitch kept, and pitch shifted with the tempo kept
+# (sox: WSOLA), metadata stripped, re-encoded: found, with both factors
+q sox -R "$O/speech16.wav" "$T/tempo.wav" tempo 1.04
+ff -i "$T/tempo.wav" -map_metadata -1 -c:a libmp3lame -b:a 64k "$T/tempo.mp3"
+q sox -R "$O/music24.wav" "$T/pitch.wav" pitch -40
+ff -i "$T/pitch.wav" -map_metadata -1 -c:a libmp3lame -b:a 128k "$T/pitch.mp3"
+run1 "$AIMARK" wm detect --json --key "$T/k1.key" "$T/tempo.mp3" "$T/pitch.mp3" > "$T/tp.json"
+python3 - "$T/tp.json" "$want" <<'PY' && ok "detect after sox tempo 1.04 / pitch -40 cents" || bad "tempo/pitch: $(cat "$T/tp.json")"
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert len(o) == 2 and all(x["found"] and x["payload"] == sys.argv[2] for x in o), o
+t = next(x for x in o if x["file"].endswith("tempo.mp3")); p = next(x for x in o if x["file"].endswith("pitch.mp3"))
+assert abs(t["speed"] - 1.04) < 0.003 and abs(t["pitch"] - 1.0) < 0.003, t
+assert abs(p["speed"] - 1.0) < 0.003 and abs(p["pitch"] - 2 ** (-40 / 1200)) < 0.003, p
+PY
 run1 "$AIMARK" check --json --key "$T/k1.key" "$O/music.mp3" > "$T/check2.json"
 python3 - "$T/check2.json" <<'PY' && ok "check --key: label and matching watermark" || bad "check2: $(cat "$T/check2.json")"
 import json, sys

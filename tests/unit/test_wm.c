@@ -408,6 +408,94 @@ static void t_speed_change(void)
     }
 }
 
+/* Tempo change with the pitch kept, as sox tempo does it (WSOLA): grains of
+ * 1024 samples (periodic Hann, 50 % overlap) are read at `factor` times
+ * the output position, each moved by up to +-160 samples to where it best
+ * matches the natural continuation of the previous grain. factor > 1 is
+ * faster (shorter). */
+static float *tempo_change(const float *x, size_t n, double factor, size_t *outn)
+{
+    enum { N = 1024, H = N / 2, D = 160 };
+    size_t m = (size_t)((double)n / factor);
+    float *y = calloc(m, sizeof *y);
+    float w[N];
+    for (size_t i = 0; i < N; i++)
+        w[i] = (float)(0.5 - 0.5 * cos(2 * PI * (double)i / N));
+    long prev = 0;
+    for (size_t g = 0; g * H + N <= m; g++) {
+        long best = lround((double)(g * H) * factor);
+        if (g > 0 && (size_t)prev + N <= n) {
+            const float *ref = x + prev + H; /* where the previous grain would go on */
+            double bc = -1e300;
+            long target = best;
+            for (long dl = -D; dl <= D; dl++) {
+                long q = target + dl;
+                if (q < 0 || (size_t)q + N > n)
+                    continue;
+                double c = 0;
+                for (size_t i = 0; i < H; i++)
+                    c += (double)ref[i] * x[(size_t)q + i];
+                if (c > bc) {
+                    bc = c;
+                    best = q;
+                }
+            }
+        }
+        if (best < 0)
+            best = 0;
+        if ((size_t)best + N > n)
+            best = (long)(n - N);
+        for (size_t i = 0; i < N; i++)
+            y[g * H + i] += w[i] * x[(size_t)best + i];
+        prev = best;
+    }
+    *outn = m;
+    return y;
+}
+
+/* Tempo change (pitch kept) by 0.96 and 1.04, and pitch shift (tempo kept)
+ * by -40 and +40 cents: WSOLA, then for the pitch a resampling that undoes
+ * the duration change. Searched on their own lines (time factor only,
+ * frequency factor only); both factors are reported. */
+static void t_tempo_pitch(void)
+{
+    aim_wm_key key;
+    CHECK_INT(aim_wm_key_from_seed(&key, 53), AIM_OK);
+    const int rate = 16000;
+    size_t n = (size_t)rate * 25;
+    for (int sig = 0; sig < 2; sig++) {
+        float *x = sig ? make_music(n, rate, 1, 91) : make_speech(n, rate, 91);
+        float *y = embed(x, n, rate, 1, &key, PAYLOAD, 0);
+        const size_t off = (size_t)rate * 6 + 321, len = (size_t)rate * 11;
+        for (int k = 0; k < 4; k++) {
+            size_t m, m2;
+            double want_t = 1.0, want_f = 1.0;
+            float *z;
+            if (k < 2) { /* tempo */
+                want_t = k ? 1.04 : 0.96;
+                z = tempo_change(y + off, len, want_t, &m);
+            } else { /* pitch: stretch by p, then play p times faster */
+                int outr = k == 3 ? 15635 : 16373; /* +-40 cents: p = 1.02337, 0.97722 */
+                want_f = 16000.0 / outr;
+                float *st = tempo_change(y + off, len, 1.0 / want_f, &m2);
+                z = resample(st, m2, rate, outr, &m);
+                free(st);
+            }
+            aim_wm_result r = detect(z, m, rate, 1, &key);
+            char what[64];
+            snprintf(what, sizeof what, "%s %s %.4f", sig ? "music" : "speech", k < 2 ? "tempo" : "pitch",
+                     k < 2 ? want_t : want_f);
+            check_found(&r, what);
+            fprintf(stderr, "  %s: speed %.4f pitch %.4f\n", what, r.speed, r.pitch);
+            CHECK(fabs(r.speed - want_t) < 0.0025);
+            CHECK(fabs(r.pitch - want_f) < 0.0025);
+            free(z);
+        }
+        free(x);
+        free(y);
+    }
+}
+
 /* Presence from 3 s: with the payload known, at the default 1e-12 bound;
  * never on unmarked audio or with another key (derived pfa stays high). */
 static void t_presence_3s(void)
@@ -961,5 +1049,5 @@ static void t_snr_level_changes(void)
     }
 }
 
-TEST_MAIN(t_payload_code, t_layout_chips, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_presence_3s, t_stereo_stream, t_block_invariance,
+TEST_MAIN(t_payload_code, t_layout_chips, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_tempo_pitch, t_presence_3s, t_stereo_stream, t_block_invariance,
           t_localise_splice, t_no_false_positive, t_api_misuse)
