@@ -7,7 +7,7 @@
 # two builds is the builds' own, not the dither's.
 sox() { command sox -R "$@"; }
 WM_ATTACKS=(none mp3_128 mp3_64 mp3_32 aac_64 vorbis_q2 vorbis_q0 opus_32 opus_16 libopus_12 mp3_aac
-            resample noise_20 noise_10 lowpass_4k vol_0.5 polarity reverb echo compand clip
+            resample noise_20 noise_10 lowpass_4k highpass_500 eq vol_0.5 polarity reverb echo compand clip
             speed_0.95 speed_0.97 speed_0.99 speed_1.01 speed_1.03 speed_1.05
             tempo_0.95 tempo_1.05 pitch_50 pitch_-50 telephone)
 
@@ -28,6 +28,8 @@ attack() { # NAME IN.wav OUT.wav SR
     noise_20|noise_10) sox "$i" -t f32 "$t.f32"; "$B" noise "${a#noise_}" 7 "$t.f32" "$t.n.f32"
                        sox -t f32 -r "$sr" -c 1 "$t.n.f32" -b 16 "$o" 2>/dev/null ;;
     lowpass_4k) sox "$i" "$o" sinc -4000 ;;
+    highpass_500) sox "$i" "$o" highpass 500 ;;
+    eq) sox "$i" "$o" gain -6 bass -6 equalizer 1000 1q +6 equalizer 2500 2q -6 treble +6 ;;
     vol_0.5) sox "$i" "$o" vol 0.5 ;;
     polarity) sox "$i" "$o" vol -1 ;;
     reverb) sox "$i" "$o" reverb 50 50 100 ;;

@@ -29,15 +29,15 @@ sentences=(
  "History teaches us that every technology is used in ways nobody expected."
 )
 voices=(en-us en+f3 en-gb+m3 en+f2 en-us+m5 en+f4 en-gb en+m7)
-i=0; total=0; files=()
-while [ "$total" -lt 64 ]; do
+i=0; total=0; files=()   # total: milliseconds so far (at least 61 s, then trimmed to 60)
+while [ "$total" -lt 61000 ]; do
   s=${sentences[$(( (i * 5 + set_no * 3) % ${#sentences[@]} ))]}
   v=${voices[$(( (i + set_no) % ${#voices[@]} ))]}
   sp=$(( 140 + (i * 17 + set_no * 11) % 60 )); p=$(( 35 + (i * 13 + set_no * 7) % 30 ))
   espeak-ng -v "$v" -s "$sp" -p "$p" -w "$tmp/s$i.wav" "$s"
   sox "$tmp/s$i.wav" -r 44100 "$tmp/r$i.wav" pad 0 0.3
   files+=("$tmp/r$i.wav")
-  total=$(( total + $(soxi -D "$tmp/r$i.wav" | cut -d. -f1) + 1 ))
+  total=$(( total + $(soxi -D "$tmp/r$i.wav" | awk '{ printf "%d", $1 * 1000 }') ))
   i=$((i + 1))
 done
 sox "${files[@]}" "$tmp/speech.wav" norm -3 trim 0 60
