@@ -9,7 +9,7 @@ sox() { command sox -R "$@"; }
 WM_ATTACKS=(none mp3_128 mp3_64 mp3_32 aac_64 vorbis_q2 vorbis_q0 opus_32 opus_16 libopus_12 mp3_aac
             resample noise_20 noise_10 lowpass_4k highpass_500 eq vol_0.5 polarity reverb echo compand clip
             speed_0.95 speed_0.97 speed_0.99 speed_1.01 speed_1.03 speed_1.05
-            tempo_0.95 tempo_1.05 pitch_50 pitch_-50 telephone)
+            tempo_0.95 tempo_1.05 pitch_50 pitch_-50 tempo_mp3 pitch_opus telephone)
 
 dec() { ffmpeg -nostdin -v error -y -i "$1" -ac 1 -ar "$3" -c:a pcm_s16le "$2"; }
 attack() { # NAME IN.wav OUT.wav SR
@@ -37,7 +37,9 @@ attack() { # NAME IN.wav OUT.wav SR
     compand) sox "$i" "$o" compand 0.01,0.2 -70,-60,-40,-20,0,-8 0 -90 0.05 ;;
     clip) sox "$i" "$o" gain 10 2>/dev/null ;;  # peaks clipped at full scale
     speed_*) sox "$i" "$o" speed "${a#speed_}" rate "$sr" ;;
+    tempo_mp3) sox "$i" "$t.t.wav" tempo 1.04; lame --quiet -b 64 "$t.t.wav" "$t.mp3"; dec "$t.mp3" "$o" "$sr" ;;
     tempo_*) sox "$i" "$o" tempo "${a#tempo_}" ;;
+    pitch_opus) sox "$i" "$t.p.wav" pitch 40; opusenc --quiet --bitrate 32 "$t.p.wav" "$t.opus"; dec "$t.opus" "$o" "$sr" ;;
     pitch_*) sox "$i" "$o" pitch "${a#pitch_}" ;;
     telephone) sox "$i" -r 8000 "$t.wav" sinc 300-3400
                ffmpeg -nostdin -v error -y -i "$t.wav" -c:a pcm_mulaw "$t.mu.wav"; dec "$t.mu.wav" "$o" "$sr" ;;

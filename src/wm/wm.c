@@ -77,10 +77,19 @@
  * spectrogram is computed at hop 64 (an eighth of a slot), bins 17-245
  * (the band plus room for frequency scaling), floored 40 dB under the
  * band mean. Every hypothesis reads it: a speed factor a (35 values,
- * 0.949 to 1.051 in 0.3 % steps; speed change by resampling scales time
- * by 1/a and frequency by a) and a grid offset (0, 128, 256, 384):
- * original frame j is the fine frame nearest (off + 512 j) / a, original
- * bin k is read at k a by linear interpolation of log magnitudes.
+ * 0.949 to 1.051 in 0.3 % steps) on one of three lines, and a grid offset
+ * (0, 128, 256, 384). A speed change by resampling scales time by 1/a and
+ * frequency by a; a tempo change with the pitch kept (WSOLA, phase
+ * vocoder: sox tempo, players' speed-up) scales time only; a pitch shift
+ * with the tempo kept (sox pitch, voice changers) frequency only. So
+ * a hypothesis is a time factor a_t and a frequency factor a_f with
+ * a_t = a_f = a (speed), a_t = a, a_f = 1 (tempo) or a_t = 1, a_f = a
+ * (pitch): 103 scale hypotheses. Original frame j is the fine frame
+ * nearest (off + 512 j) / a_t, original bin k is read at k a_f by linear
+ * interpolation of log magnitudes. (WSOLA also moves each ~60 ms grain
+ * by up to ~15 ms to keep the waveform continuous; the chips' 4-slot
+ * pattern keeps most of the mark through that: tempo 0.95/1.05 and pitch
+ * +-50 cents decode at the margin of an unattacked clip.)
  * Features per frame: per bin the change against the two neighbouring
  * frames (removes the host's steady spectrum), minus the band-wide mean
  * change (loudness, syllable envelope), clipped at 1.6 nepers; per group
@@ -144,9 +153,10 @@
  * mark's band), so their filters are short. The detector keeps up to
  * max_seconds of 16 kHz audio and can be run again as more is fed.
  *
- * Not handled: tempo change with pitch kept and pitch shift (time and
- * frequency move independently; a 2-D search would be needed), speed
- * changes beyond +-5 %; see docs/WATERMARK.md.
+ * Not handled: time or frequency changes beyond +-5 %, and changes of
+ * time and frequency by different factors both away from 1 (e.g. a
+ * tempo change and a pitch shift applied together: only the three lines
+ * above are searched, not the whole plane); see docs/WATERMARK.md.
  */
 #include <assert.h>
 #include <stdlib.h>

@@ -77,6 +77,11 @@ const uint64_t *wm_polar_info(void);
  *  candidate (the accepted one when found), check or not. */
 uint64_t wm_detector_raw_bits(const aim_wm_detector *d);
 
+/** For tests: the largest difference between the detector's vector
+ *  (SSE2) and plain C per-frame feature kernels on one random frame
+ *  (0 expected; 0 too where only the C kernel is built). */
+float wm_frame_features_diff(uint64_t seed);
+
 /** +-1 symbol of cell (slot t, group g) for a coded word. */
 static inline int wm_symbol(const wm_layout *l, const int8_t *coded, size_t t, size_t g)
 {

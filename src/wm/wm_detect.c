@@ -11,6 +11,10 @@
 #include "dsp/resample.h"
 #include "wm/wm_core.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define CHUNK 1024
 #define BIN_CLIP 1.6f   /* nepers: clip of one bin's change */
 #define FLOOR_REL 1e-4  /* power floor relative to the band mean (-40 dB) */
@@ -34,6 +38,8 @@
                                 * two off the true one crowd the candidates) */
 #define CANDIDATES 8
 #define GMAX ((WM_NBINS + WM_GROUPS - 1) / WM_GROUPS) /* bins of the largest group */
+#define NSLOT (GMAX * WM_GROUPS) /* band slots of a stored row, see spectrogram */
+#define ROWLEN (NSLOT + NBL - WM_NBINS) /* + the fine bins outside the band */
 #define REFINE 3                /* decodes per candidate: scale, +-1/3 step */
 #define PRES_SHORT 94     /* short presence windows (slots, 3 s), see presence */
 #define LOC_HALF 15       /* localisation window: 31 frames, ~1 s */
@@ -46,6 +52,12 @@
 typedef struct folded {
     float z[WM_PERIOD * WM_GROUPS];
     size_t rows, nfr;
+    /* the rows combined into chips with their + - + - pattern, for each
+     * alignment r = phase mod WM_CHIP: row i is in chip (r + i) / WM_CHIP
+     * of the window (a window of a whole period may touch its first
+     * chip again at the end: WM_CHIPS + 1) */
+    float y[WM_CHIP][WM_CHIPS + 1][WM_GROUPS];
+    size_t nk[WM_CHIP];
 } folded;
 
 struct aim_wm_detector {
@@ -62,13 +74,13 @@ struct aim_wm_detector {
     float *z;       /* max_frames x WM_GROUPS features */
     float *tmp;     /* max_frames */
     float *lg;      /* max_frames x WM_NBINS log magnitudes */
-    float *fine;    /* (cap / FHOP) x NBL fine log spectrogram */
+    float *fine;    /* (cap / FHOP) x ROWLEN fine log spectrogram (spectrogram) */
     float *fpow;    /* band mean power of each fine frame */
     float *fsort;   /* scratch for the noise-floor percentile */
     float noise_floor; /* NOISE_PCT percentile of fpow (0: none) */
-    float wsign[WM_NBINS];           /* key sign times weight of each band bin */
-    uint8_t gbin[GMAX][WM_GROUPS];   /* m-th bin of group g (ascending), WM_NBINS
-                                      * where the group has fewer: a zero cell */
+    float wslot[NSLOT];              /* key sign times weight of each slot, 0: pad */
+    int16_t slot_bin[NSLOT];         /* band bin of each slot, -1: pad */
+    uint16_t pos[NBL];               /* where fine bin KL + i is stored in a row */
     float sync2[2 * WM_PERIOD];      /* sync symbols over two periods */
     const float **rows; /* max_frames rows of log magnitudes for features */
     size_t *fidx;       /* max_frames: their fine frames */
@@ -149,13 +161,26 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->rate = cfg->sample_rate;
     d->ch = cfg->channels;
     wm_layout_init(&d->layout, key);
-    memset(d->gbin, WM_NBINS, sizeof d->gbin);
+    /* stored row layout (spectrogram): slot m * WM_GROUPS + g holds the
+     * m-th band bin of group g (ascending; a pad of 0 where the group has
+     * fewer), then the fine bins outside the band in ascending order */
+    for (size_t i = 0; i < NSLOT; i++)
+        d->slot_bin[i] = -1;
     for (size_t g = 0; g < WM_GROUPS; g++)
         for (size_t b = 0, m = 0; b < WM_NBINS; b++)
             if (d->layout.group[b] == g && m < GMAX)
-                d->gbin[m++][g] = (uint8_t)b;
-    for (size_t b = 0; b < WM_NBINS; b++)
-        d->wsign[b] = (float)d->layout.sign[b] * powf((float)(WM_K0 + b) / WM_K0, -(float)TILT);
+                d->slot_bin[m++ * WM_GROUPS + g] = (int16_t)b;
+    for (size_t i = 0, o = NSLOT; i < NBL; i++)
+        if (KL + i < WM_K0 || KL + i >= WM_K1)
+            d->pos[i] = (uint16_t)o++;
+    for (size_t i = 0; i < NSLOT; i++) {
+        int b = d->slot_bin[i];
+        d->wslot[i] = b < 0 ? 0.0f
+                            : (float)d->layout.sign[b] *
+                                  powf((float)(WM_K0 + b) / WM_K0, -(float)TILT);
+        if (b >= 0)
+            d->pos[WM_K0 - KL + b] = (uint16_t)i;
+    }
     for (size_t t = 0; t < 2 * WM_PERIOD; t++)
         d->sync2[t] = d->layout.sync[t % WM_PERIOD];
     dsp_hann(d->win, WM_N);
@@ -169,10 +194,10 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->buf = malloc(d->cap * sizeof *d->buf);
     d->z = malloc(d->max_frames * WM_GROUPS * sizeof *d->z);
     d->tmp = malloc(d->max_frames * sizeof *d->tmp);
-    d->lg = malloc(d->max_frames * WM_NBINS * sizeof *d->lg);
+    d->lg = malloc(d->max_frames * NSLOT * sizeof *d->lg);
     d->rows = malloc(d->max_frames * sizeof *d->rows);
     d->fidx = malloc(d->max_frames * sizeof *d->fidx);
-    d->fine = malloc((d->cap / FHOP + 1) * NBL * sizeof *d->fine);
+    d->fine = malloc((d->cap / FHOP + 1) * ROWLEN * sizeof *d->fine);
     d->fpow = malloc((d->cap / FHOP + 1) * sizeof *d->fpow);
     d->fsort = malloc((d->cap / FHOP + 1) * sizeof *d->fsort);
     d->fz = malloc(sizeof *d->fz);
@@ -273,9 +298,11 @@ static size_t spectrogram(aim_wm_detector *d)
         }
         d->fpow[f] = (float)(mean / WM_NBINS);
         float floor_p = (float)(FLOOR_REL * mean / WM_NBINS) + 1e-20f;
-        float *lf = d->fine + f * NBL;
+        float *lf = d->fine + f * ROWLEN;
+        for (size_t i = 0; i < NSLOT; i++)
+            lf[i] = 0.0f; /* pads */
         for (size_t b = 0; b < NBL; b++)
-            lf[b] = 0.5f * logf(p[b] + floor_p);
+            lf[d->pos[b]] = 0.5f * logf(p[b] + floor_p);
     }
     /* noise floor of the clip: a low percentile of the frame powers */
     memcpy(d->fsort, d->fpow, nf * sizeof *d->fsort);
@@ -301,6 +328,110 @@ static size_t frames_fit(double a, size_t off, size_t j0, size_t n, size_t nf)
     return n;
 }
 
+/* One frame's group features from its stored row lj and its neighbours
+ * la, lc (slots, see spectrogram): per bin the change against the
+ * neighbours, minus its mean over the band, clipped, key-signed and
+ * weighted (w; 0 on pads), summed per group. The hottest loop of the
+ * detector: with SSE2 (every x86-64) in vector intrinsics, elsewhere in
+ * plain C; both add in the same order, so they give the same bits
+ * (wm_frame_features_diff, tested). */
+static void frame_features_c(const float *restrict lj, const float *restrict la,
+                             const float *restrict lc, const float *restrict w, float *restrict out)
+{
+    float hb[NSLOT], part[16] = {0};
+    for (size_t i = 0; i < NSLOT; i += 16)
+        for (size_t u = 0; u < 16; u++) {
+            hb[i + u] = lj[i + u] - 0.5f * (la[i + u] + lc[i + u]);
+            part[u] += hb[i + u]; /* pads are 0 in every row */
+        }
+    float sum = 0;
+    for (size_t u = 0; u < 16; u++)
+        sum += part[u];
+    /* remove the common part of the change over the band (loudness,
+     * syllable envelope): it is host, not mark */
+    const float mean = sum / (float)WM_NBINS;
+    float acc[WM_GROUPS] = {0};
+    for (size_t i = 0; i < NSLOT; i += WM_GROUPS)
+        for (size_t g = 0; g < WM_GROUPS; g++) {
+            float h = hb[i + g] - mean;
+            h = h > BIN_CLIP ? BIN_CLIP : h;
+            h = h < -BIN_CLIP ? -BIN_CLIP : h;
+            acc[g] += w[i + g] * h;
+        }
+    memcpy(out, acc, sizeof acc);
+}
+
+#if defined(__SSE2__)
+static void frame_features_sse2(const float *restrict lj, const float *restrict la,
+                                const float *restrict lc, const float *restrict w, float *restrict out)
+{
+    float hb[NSLOT], part[16];
+    const __m128 half = _mm_set1_ps(0.5f);
+    __m128 p0 = _mm_setzero_ps(), p1 = p0, p2 = p0, p3 = p0;
+#define HP(k) _mm_sub_ps(_mm_loadu_ps(lj + (k)), \
+                         _mm_mul_ps(half, _mm_add_ps(_mm_loadu_ps(la + (k)), _mm_loadu_ps(lc + (k)))))
+    for (size_t i = 0; i < NSLOT; i += 16) { /* four vectors: one of each group */
+        __m128 h0 = HP(i), h1 = HP(i + 4), h2 = HP(i + 8), h3 = HP(i + 12);
+        _mm_storeu_ps(hb + i, h0);
+        _mm_storeu_ps(hb + i + 4, h1);
+        _mm_storeu_ps(hb + i + 8, h2);
+        _mm_storeu_ps(hb + i + 12, h3);
+        p0 = _mm_add_ps(p0, h0);
+        p1 = _mm_add_ps(p1, h1);
+        p2 = _mm_add_ps(p2, h2);
+        p3 = _mm_add_ps(p3, h3);
+    }
+#undef HP
+    _mm_storeu_ps(part, p0);
+    _mm_storeu_ps(part + 4, p1);
+    _mm_storeu_ps(part + 8, p2);
+    _mm_storeu_ps(part + 12, p3);
+    float sum = 0;
+    for (size_t u = 0; u < 16; u++)
+        sum += part[u];
+    const float mean = sum / (float)WM_NBINS;
+    /* min/max clip: the same as the C comparisons for finite values (the
+     * log magnitudes are floored, never NaN or infinite) */
+    const __m128 m = _mm_set1_ps(mean), hi = _mm_set1_ps(BIN_CLIP), lo = _mm_set1_ps(-BIN_CLIP);
+    __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+#define CW(k) _mm_mul_ps(_mm_loadu_ps(w + (k)), \
+                         _mm_max_ps(_mm_min_ps(_mm_sub_ps(_mm_loadu_ps(hb + (k)), m), hi), lo))
+    for (size_t i = 0; i < NSLOT; i += WM_GROUPS) {
+        a0 = _mm_add_ps(a0, CW(i));
+        a1 = _mm_add_ps(a1, CW(i + 4));
+        a2 = _mm_add_ps(a2, CW(i + 8));
+        a3 = _mm_add_ps(a3, CW(i + 12));
+    }
+#undef CW
+    _mm_storeu_ps(out, a0);
+    _mm_storeu_ps(out + 4, a1);
+    _mm_storeu_ps(out + 8, a2);
+    _mm_storeu_ps(out + 12, a3);
+}
+#define frame_features frame_features_sse2
+#else
+#define frame_features frame_features_c
+#endif
+
+float wm_frame_features_diff(uint64_t seed)
+{
+    float r[3][NSLOT], w[NSLOT], a[WM_GROUPS], b[WM_GROUPS];
+    for (size_t i = 0; i < NSLOT; i++) {
+        int pad = i >= NSLOT - (NSLOT - WM_NBINS); /* pads are 0 in every row */
+        for (size_t k = 0; k < 3; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            r[k][i] = pad ? 0.0f : (float)((double)(seed >> 40) / (1 << 24) * 8.0 - 4.0);
+        }
+        w[i] = pad ? 0.0f : (seed >> 20 & 1) ? 0.7f : -1.1f;
+    }
+    frame_features_c(r[0], r[1], r[2], w, a);
+    frame_features(r[0], r[1], r[2], w, b);
+    float d = 0;
+    for (size_t g = 0; g < WM_GROUPS; g++)
+        d = fabsf(a[g] - b[g]) > d ? fabsf(a[g] - b[g]) : d;
+    return d;
+}
+
 /* Features z[j][g] of original frames j0..j0+nfr-1 under the time and
  * frequency factors sc (frequency by linear interpolation of the log
  * magnitudes) and grid offset off. */
@@ -310,58 +441,44 @@ static void features(aim_wm_detector *d, tfscale sc, size_t off, size_t j0, size
     const float **rows = d->rows;
     for (size_t j = 0; j < nfr; j++)
         d->fidx[j] = (size_t)lround(fine_pos(a, off, j0 + j));
-    if (sc.f == 1.0) { /* the fine spectrogram's own bins */
+    if (sc.f == 1.0) { /* the stored rows as they are */
         for (size_t j = 0; j < nfr; j++)
-            rows[j] = d->fine + d->fidx[j] * NBL + (WM_K0 - KL);
+            rows[j] = d->fine + d->fidx[j] * ROWLEN;
     } else {
-        uint8_t i0[WM_NBINS];
-        float fr[WM_NBINS];
-        for (size_t b = 0; b < WM_NBINS; b++) { /* bin k of the original is at k * sc.f */
+        /* bin k of the original is read at k * sc.f, between fine bins i0
+         * and i0 + 1 at fraction fr (stored at p0 and p1); pads read a pad */
+        uint16_t p0[NSLOT], p1[NSLOT];
+        float fr[NSLOT];
+        for (size_t i = 0; i < NSLOT; i++) {
+            int b = d->slot_bin[i];
+            if (b < 0) {
+                p0[i] = p1[i] = (uint16_t)i;
+                fr[i] = 0.0f;
+                continue;
+            }
             double x = (double)(WM_K0 + b) * sc.f - KL;
-            i0[b] = (uint8_t)x;
-            fr[b] = (float)(x - (double)i0[b]);
+            size_t i0 = (size_t)x;
+            p0[i] = d->pos[i0];
+            p1[i] = d->pos[i0 + 1];
+            fr[i] = (float)(x - (double)i0);
         }
         for (size_t j = 0; j < nfr; j++) {
-            const float *row = d->fine + d->fidx[j] * NBL;
-            float *lj = d->lg + j * WM_NBINS;
-            for (size_t b = 0; b < WM_NBINS; b++) {
-                float v0 = row[i0[b]], v1 = row[i0[b] + 1];
-                lj[b] = v0 + fr[b] * (v1 - v0);
+            const float *row = d->fine + d->fidx[j] * ROWLEN;
+            float *lj = d->lg + j * NSLOT;
+            for (size_t i = 0; i < NSLOT; i++) {
+                float v0 = row[p0[i]], v1 = row[p1[i]];
+                lj[i] = v0 + fr[i] * (v1 - v0);
             }
             rows[j] = lj;
         }
     }
     /* per-bin temporal high-pass (removes the host's steady spectrum),
-     * clipped so that onsets cannot dominate, summed per group. The loops
-     * over bins are written to vectorise (fixed trip counts, partial sums). */
-    _Static_assert(WM_NBINS % 4 == 0, "bins in fours");
-    for (size_t j = 0; j < nfr; j++) {
-        const float *lj = rows[j];
-        const float *la = rows[j > 0 ? j - 1 : j + 1];
-        const float *lc = rows[j + 1 < nfr ? j + 1 : j - 1];
-        float *zj = z + j * WM_GROUPS;
-        float hb[WM_NBINS + 1], part[4] = {0, 0, 0, 0};
-        for (size_t b = 0; b < WM_NBINS; b++)
-            hb[b] = lj[b] - 0.5f * (la[b] + lc[b]);
-        for (size_t b = 0; b < WM_NBINS; b += 4)
-            for (size_t u = 0; u < 4; u++)
-                part[u] += hb[b + u];
-        /* remove the common part of the change over the band (loudness,
-         * syllable envelope): it is host, not mark */
-        float mean = ((part[0] + part[1]) + (part[2] + part[3])) / (float)WM_NBINS;
-        for (size_t b = 0; b < WM_NBINS; b++) {
-            float h = hb[b] - mean;
-            h = h > BIN_CLIP ? BIN_CLIP : h;
-            h = h < -BIN_CLIP ? -BIN_CLIP : h;
-            hb[b] = d->wsign[b] * h;
-        }
-        hb[WM_NBINS] = 0.0f; /* the padding cell of the smaller groups */
-        float acc[WM_GROUPS] = {0};
-        for (size_t m = 0; m < GMAX; m++)
-            for (size_t g = 0; g < WM_GROUPS; g++)
-                acc[g] += hb[d->gbin[m][g]];
-        memcpy(zj, acc, sizeof acc);
-    }
+     * clipped so that onsets cannot dominate, summed per group: slots are
+     * stored group-interleaved, so the group sums are plain vector adds */
+    _Static_assert(NSLOT % 16 == 0 && WM_GROUPS == 16, "slots in whole vectors");
+    for (size_t j = 0; j < nfr; j++)
+        frame_features(rows[j], rows[j > 0 ? j - 1 : j + 1], rows[j + 1 < nfr ? j + 1 : j - 1],
+                       d->wslot, z + j * WM_GROUPS);
     /* weight frames by their own noise level: a frame where the host
      * changes fast (an onset) carries less reliable cells. Against added
      * noise, also by the share of the frame's power that is not the
@@ -415,6 +532,20 @@ static void fold(const float *z, size_t nfr, folded *f)
         for (size_t g = 0; g < WM_GROUPS; g++)
             fr[g] += zj[g];
     }
+    for (size_t r = 0; r < WM_CHIP; r++) {
+        f->nk[r] = (r + f->rows - 1) / WM_CHIP + 1;
+        memset(f->y[r], 0, f->nk[r] * sizeof f->y[r][0]);
+        for (size_t i = 0; i < f->rows; i++) {
+            const float *zr = f->z + i * WM_GROUPS;
+            float *yk = f->y[r][(r + i) / WM_CHIP];
+            if (((r + i) % WM_CHIP) % 2)
+                for (size_t g = 0; g < WM_GROUPS; g++)
+                    yk[g] -= zr[g];
+            else
+                for (size_t g = 0; g < WM_GROUPS; g++)
+                    yk[g] += zr[g];
+        }
+    }
 }
 
 /* Soft coded bits for phase s; returns the data energy z-score.
@@ -422,29 +553,25 @@ static void fold(const float *z, size_t nfr, folded *f)
  * given the audio, so E[soft_b^2] = sum of y_c^2 over the chips c of bit
  * b, y_c the chip's cells combined with their pattern signs: the score is
  * sum_b (soft_b^2 - E) over its standard deviation (Gaussian approx.).
- * *sync is the sync correlation over its standard deviation, likewise. */
+ * *sync is the sync correlation over its standard deviation, likewise.
+ * Works on the chips of the window (fold): phase s = WM_CHIP c0 + r puts
+ * the window's chip k on the period's chip c0 + k. */
 static float soft_bits(const wm_layout *l, const folded *f, size_t s, float *soft, float *sync)
 {
-    float var[WM_CODED], acc[WM_GROUPS];
+    float var[WM_CODED];
     memset(var, 0, sizeof var);
-    memset(acc, 0, sizeof acc);
     memset(soft, 0, WM_CODED * sizeof *soft);
+    size_t r = s % WM_PERIOD % WM_CHIP, c = s % WM_PERIOD / WM_CHIP;
     double sy = 0, sv = 0;
-    for (size_t r = 0, t = s % WM_PERIOD; r < f->rows; r++, t = t + 1 == WM_PERIOD ? 0 : t + 1) {
-        const float *zr = f->z + r * WM_GROUPS;
-        float y0 = l->sync[t] * zr[0];
-        sy += y0;
-        acc[0] += y0;
+    for (size_t k = 0; k < f->nk[r]; k++, c = c + 1 == WM_CHIPS ? 0 : c + 1) {
+        const float *yk = f->y[r][k];
+        size_t t = c * WM_CHIP; /* the chip's first slot: pattern sign + */
+        sy += l->sync[t] * yk[0];
+        sv += (double)yk[0] * yk[0];
         for (size_t g = 0; g < WM_DGROUPS; g++) {
-            float y = l->cell_sign[t][g] * zr[g + 1];
-            soft[l->cell_bit[t][g]] += y;
-            acc[g + 1] += y;
-        }
-        if (t % WM_CHIP == WM_CHIP - 1 || r + 1 == f->rows) { /* chip ends */
-            sv += (double)acc[0] * acc[0];
-            for (size_t g = 0; g < WM_DGROUPS; g++)
-                var[l->cell_bit[t][g]] += acc[g + 1] * acc[g + 1];
-            memset(acc, 0, sizeof acc);
+            float y = yk[g + 1];
+            soft[l->cell_bit[t][g]] += l->cell_sign[t][g] * y;
+            var[l->cell_bit[t][g]] += y * y;
         }
     }
     double e = 0, n2 = 0;
@@ -740,7 +867,6 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
     size_t ng = cfg->payload_known ? WM_GROUPS : 1;
     /* the known symbol of every chip (its first slot's; the slots
      * alternate + - + -), groups not known 0 */
-    enum { NCH = WM_CHIPS + 1 }; /* a window of a period may touch a chip twice */
     float *sym = malloc(WM_CHIPS * WM_GROUPS * sizeof *sym);
     if (!sym)
         return AIM_ERR_NOMEM;
@@ -783,36 +909,26 @@ int aim_wm_detector_presence(aim_wm_detector *d, const aim_wm_presence_config *c
                     continue;
                 float *z = d->z;
                 features(d, sc, off, j0, n, z);
-                /* Frames grouped into chips: with the phase s = WM_CHIP c0 + r,
-                 * frame j is in the window's chip k = (r + j) / WM_CHIP, the
-                 * period's chip c0 + k, with the pattern sign of slot r + j.
-                 * y[r][k][g] combines a chip's frames; sum y^2 (the
-                 * normaliser) depends on the phase only through r. */
-                float y[WM_CHIP][NCH][WM_GROUPS];
-                size_t nk[WM_CHIP];
+                /* The frames' chips (fold: n <= WM_PERIOD, so the rows are
+                 * the frames): with the phase s = WM_CHIP c0 + r, the
+                 * window's chip k is the period's chip c0 + k; sum y^2
+                 * (the normaliser) depends on the phase only through r. */
+                fold(z, n, d->fz);
+                const folded *f = d->fz;
                 double q[WM_CHIP];
-                memset(y, 0, sizeof y);
                 for (size_t r = 0; r < WM_CHIP; r++) {
-                    nk[r] = (r + n - 1) / WM_CHIP + 1;
-                    for (size_t j = 0; j < n; j++) {
-                        const float *zj = z + j * WM_GROUPS;
-                        float *yk = y[r][(r + j) / WM_CHIP];
-                        float sg = ((r + j) % WM_CHIP) % 2 ? -1.0f : 1.0f;
-                        for (size_t g = 0; g < WM_GROUPS; g++)
-                            yk[g] += sg * zj[g];
-                    }
                     double acc = 0;
-                    for (size_t k = 0; k < nk[r]; k++)
+                    for (size_t k = 0; k < f->nk[r]; k++)
                         for (size_t g = 0; g < ng; g++)
-                            acc += (double)y[r][k][g] * y[r][k][g];
+                            acc += (double)f->y[r][k][g] * f->y[r][k][g];
                     q[r] = acc;
                 }
                 for (size_t s = 0; s < WM_PERIOD; s++) {
                     /* T = sum r_cg y_cg / sqrt(sum y_cg^2) */
                     size_t r = s % WM_CHIP, c = s / WM_CHIP;
                     float acc[WM_GROUPS] = {0};
-                    for (size_t k = 0; k < nk[r]; k++, c = c + 1 == WM_CHIPS ? 0 : c + 1) {
-                        const float *sc_ = sym + c * WM_GROUPS, *yk = y[r][k];
+                    for (size_t k = 0; k < f->nk[r]; k++, c = c + 1 == WM_CHIPS ? 0 : c + 1) {
+                        const float *sc_ = sym + c * WM_GROUPS, *yk = f->y[r][k];
                         for (size_t g = 0; g < WM_GROUPS; g++)
                             acc[g] += sc_[g] * yk[g];
                     }

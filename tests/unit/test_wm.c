@@ -971,6 +971,13 @@ static void t_payload_code(void)
 /* The layout's chips: every chip (WM_CHIP slots of a group, aligned in
  * the period) carries one coded bit as +r -r +r -r, sync likewise; every
  * coded bit has at least one chip, none more than one above the rest. */
+/* The detector's SSE2 and plain C frame kernels give the same bits. */
+static void t_kernel_paths(void)
+{
+    for (uint64_t seed = 1; seed <= 200; seed++)
+        CHECK(wm_frame_features_diff(seed) == 0.0f);
+}
+
 static void t_layout_chips(void)
 {
     aim_wm_key key;
@@ -1049,5 +1056,5 @@ static void t_snr_level_changes(void)
     }
 }
 
-TEST_MAIN(t_payload_code, t_layout_chips, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_tempo_pitch, t_presence_3s, t_stereo_stream, t_block_invariance,
+TEST_MAIN(t_payload_code, t_kernel_paths, t_layout_chips, t_snr_level_changes, t_roundtrip_attacks, t_masked, t_nonfinite, t_noise_quant_20s, t_cut, t_speed_change, t_tempo_pitch, t_presence_3s, t_stereo_stream, t_block_invariance,
           t_localise_splice, t_no_false_positive, t_api_misuse)
