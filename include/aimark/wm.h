@@ -171,7 +171,7 @@ typedef struct aim_wm_presence {
  *  periods and 3 s windows every 1.5 s are tested, so a short marked
  *  stretch inside longer unmarked audio is found too. With the payload
  *  unknown only the sync cells count (1/16 of the mark: evidence, but it
- *  cannot reach pfa 1e-12). Cost with the payload known: ~1.5 s of CPU
+ *  cannot reach pfa 1e-12). Cost with the payload known: ~1 s of CPU
  *  per minute of audio.
  *  With the payload unknown, a mark of this key with any payload counts
  *  as present; with it known, another payload's mark shares only the sync
