@@ -10,7 +10,7 @@
  *
  * embed prints `snr_db= nmr_db= nmr_over_pct= s= cpu=` (wall and CPU time
  * of the embedding calls alone; the script times the whole process);
- * detect prints `found=0|1 payload=HEX biterr=K s= cpu= speed= segs=` and
+ * detect prints `found=0|1 payload=HEX biterr=K s= cpu= speed= pitch= segs=` and
  * the presence decisions (sync only; payload known), where K counts the
  * wrong bits among the 64 payload bits decoded from the best candidate
  * (after the list decoder), compared with PAYLOADHEX.
@@ -290,8 +290,8 @@ int main(int argc, char **argv)
             return 1;
         uint64_t raw = r.found ? r.payload : wm_detector_raw_bits(d);
         int be = __builtin_popcountll(raw ^ payload);
-        printf("found=%d payload=%016llx biterr=%d s=%.4f cpu=%.4f speed=%.4f segs=", r.found,
-               (unsigned long long)raw, be, dt, dc, r.speed);
+        printf("found=%d payload=%016llx biterr=%d s=%.4f cpu=%.4f speed=%.4f pitch=%.4f segs=",
+               r.found, (unsigned long long)raw, be, dt, dc, r.speed, r.pitch);
         for (size_t i = 0; i < r.n_segments; i++)
             printf("%s%.2f-%.2f", i ? "," : "", r.segments[i].start_s, r.segments[i].end_s);
         if (getenv("WM_BENCH_SPEED")) { /* timing runs: the decode only */
