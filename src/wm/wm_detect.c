@@ -11,7 +11,10 @@
 #include "dsp/resample.h"
 #include "wm/wm_core.h"
 
-#if defined(__SSE2__)
+/* SIMD kernels where the target has SSE2 (every x86-64), unless the build
+ * asks for the plain C ones (cmake -DAIM_SIMD=OFF) */
+#if defined(__SSE2__) && !defined(AIM_NO_SIMD)
+#define WM_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -201,8 +204,8 @@ int aim_wm_detector_new(const aim_wm_detect_config *cfg, const aim_wm_key *key,
     d->fpow = malloc((d->cap / FHOP + 1) * sizeof *d->fpow);
     d->fsort = malloc((d->cap / FHOP + 1) * sizeof *d->fsort);
     d->fz = malloc(sizeof *d->fz);
-    if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg || !d->rows || !d->fidx ||
-        !d->fine || !d->fpow || !d->fsort || !d->fz) {
+    if (!d->fft || !d->down || !d->mono || !d->pull || !d->buf || !d->z || !d->tmp || !d->lg ||
+        !d->rows || !d->fidx || !d->fine || !d->fpow || !d->fsort || !d->fz) {
         aim_wm_detector_free(d);
         return AIM_ERR_NOMEM;
     }
@@ -278,8 +281,13 @@ static int cmp_float(const void *a, const void *b)
 /* Fine log-magnitude spectrogram of the whole buffer: frames every FHOP
  * samples (the 4 grid offsets of the search and the half steps between
  * them), bins KL..KH-1 (the band plus room for the frequency scaling of a
- * speed change). Computed once per run; every hypothesis reads it. At
- * the default 60 s window it takes 15 MB. */
+ * speed change or pitch shift). Computed once per run; every hypothesis
+ * reads it. A stored row (ROWLEN floats) holds the band's bins interleaved
+ * by group: slot m * WM_GROUPS + g is the m-th bin of group g (d->pos,
+ * d->slot_bin; a pad of 0 where a group has one bin less), then the bins
+ * outside the band, so that a frame's group sums are vector adds over
+ * whole rows of slots (frame_features). At the default 60 s window it
+ * takes 15 MB. */
 static size_t spectrogram(aim_wm_detector *d)
 {
     size_t nf = (d->len - WM_N) / FHOP + 1;
@@ -332,11 +340,12 @@ static size_t frames_fit(double a, size_t off, size_t j0, size_t n, size_t nf)
  * la, lc (slots, see spectrogram): per bin the change against the
  * neighbours, minus its mean over the band, clipped, key-signed and
  * weighted (w; 0 on pads), summed per group. The hottest loop of the
- * detector: with SSE2 (every x86-64) in vector intrinsics, elsewhere in
- * plain C; both add in the same order, so they give the same bits
- * (wm_frame_features_diff, tested). */
+ * detector: the plain C reference, and with SSE2 (WM_SSE2) the same in
+ * vector intrinsics; both add in the same order, so they give the same
+ * bits (wm_frame_features_diff, tested). */
 static void frame_features_c(const float *restrict lj, const float *restrict la,
-                             const float *restrict lc, const float *restrict w, float *restrict out)
+                             const float *restrict lc, const float *restrict w,
+                             float *restrict out)
 {
     float hb[NSLOT], part[16] = {0};
     for (size_t i = 0; i < NSLOT; i += 16)
@@ -361,15 +370,17 @@ static void frame_features_c(const float *restrict lj, const float *restrict la,
     memcpy(out, acc, sizeof acc);
 }
 
-#if defined(__SSE2__)
+#ifdef WM_SSE2
 static void frame_features_sse2(const float *restrict lj, const float *restrict la,
-                                const float *restrict lc, const float *restrict w, float *restrict out)
+                                const float *restrict lc, const float *restrict w,
+                                float *restrict out)
 {
     float hb[NSLOT], part[16];
     const __m128 half = _mm_set1_ps(0.5f);
     __m128 p0 = _mm_setzero_ps(), p1 = p0, p2 = p0, p3 = p0;
-#define HP(k) _mm_sub_ps(_mm_loadu_ps(lj + (k)), \
-                         _mm_mul_ps(half, _mm_add_ps(_mm_loadu_ps(la + (k)), _mm_loadu_ps(lc + (k)))))
+#define HP(k)                                                                                  \
+    _mm_sub_ps(_mm_loadu_ps(lj + (k)),                                                         \
+               _mm_mul_ps(half, _mm_add_ps(_mm_loadu_ps(la + (k)), _mm_loadu_ps(lc + (k)))))
     for (size_t i = 0; i < NSLOT; i += 16) { /* four vectors: one of each group */
         __m128 h0 = HP(i), h1 = HP(i + 4), h2 = HP(i + 8), h3 = HP(i + 12);
         _mm_storeu_ps(hb + i, h0);
