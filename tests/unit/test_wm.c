@@ -489,6 +489,27 @@ static void t_tempo_pitch(void)
             fprintf(stderr, "  %s: speed %.4f pitch %.4f\n", what, r.speed, r.pitch);
             CHECK(fabs(r.speed - want_t) < 0.0025);
             CHECK(fabs(r.pitch - want_f) < 0.0025);
+            if (k == 1 || k == 3) { /* presence from 3 s of it, payload known */
+                aim_wm_detect_config cfg;
+                aim_wm_detect_config_init(&cfg);
+                cfg.sample_rate = rate;
+                aim_wm_detector *d = NULL;
+                CHECK_INT(aim_wm_detector_new(&cfg, &key, &d), AIM_OK);
+                if (d) {
+                    CHECK_INT(aim_wm_detector_feed(d, z + rate, (size_t)rate * 3), AIM_OK);
+                    aim_wm_presence_config pc;
+                    aim_wm_presence_config_init(&pc);
+                    pc.payload_known = 1;
+                    pc.payload = PAYLOAD;
+                    aim_wm_presence p;
+                    CHECK_INT(aim_wm_detector_presence(d, &pc, &p), AIM_OK);
+                    fprintf(stderr, "  %s, 3 s: present %d z %.2f pfa %.1e speed %.4f pitch %.4f\n",
+                            what, p.present, p.z, p.pfa, p.speed, p.pitch);
+                    CHECK_INT(p.present, 1);
+                    CHECK(fabs(p.speed - want_t) < 0.005 && fabs(p.pitch - want_f) < 0.005);
+                    aim_wm_detector_free(d);
+                }
+            }
             free(z);
         }
         free(x);
