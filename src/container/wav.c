@@ -195,7 +195,7 @@ static int wav_emit(wav_file *wf, const meta_write_req *req, riff_out *o, uint64
     int rc = riff_out_bytes(o, h, sizeof h);
     riff_walk w;
     riff_chunk c;
-    int inserted = 0;
+    int inserted = 0, ds64_data_seen = 0;
     wav_walk_init(wf, &w);
     while (rc == AIM_OK && (rc = riff_next(&w, &c, diag)) == 1) {
         rc = AIM_OK;
@@ -219,6 +219,12 @@ static int wav_emit(wav_file *wf, const meta_write_req *req, riff_out *o, uint64
             if (rc)
                 break;
         }
+        /* ds64's dataSize sizes every `data` chunk whose header says
+         * 0xFFFFFFFF (a damaged file may have several): only the first may
+         * have it changed, or the earlier ones would be misread */
+        int ds64_sized = wf->rf64 && fourcc_is(c.id, "data") && c.size32 == UINT32_MAX;
+        int first_ds64_data = ds64_sized && !ds64_data_seen;
+        ds64_data_seen |= ds64_sized;
         if (!c.clipped) {
             rc = riff_out_copy_chunk(o, wf->src, &c);
             continue;
@@ -226,12 +232,16 @@ static int wav_emit(wav_file *wf, const meta_write_req *req, riff_out *o, uint64
         /* data running past the end of the file: store the size present */
         uint8_t ch[8];
         memcpy(ch, "data", 4);
-        if (wf->rf64 && c.size32 == UINT32_MAX) {
+        if (first_ds64_data) {
             wr_le32(ch + 4, UINT32_MAX);
             wf->data_clipped64 = 1;
             wf->data_avail = c.avail;
+        } else if (c.avail < UINT32_MAX) {
+            wr_le32(ch + 4, (uint32_t)c.avail); /* avail < size */
         } else {
-            wr_le32(ch + 4, (uint32_t)c.avail); /* avail < size32 */
+            rc = diag_fail(diag, AIM_ERR_CORRUPT,
+                           "wav: a second ds64-sized data chunk, past the end of the file");
+            break;
         }
         rc = riff_out_bytes(o, ch, sizeof ch);
         if (rc == AIM_OK)

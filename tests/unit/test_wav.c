@@ -364,6 +364,39 @@ static void t_truncated_data(void)
         CHECK_INT(on, b.len + 8 + jn + (jn & 1));
     }
     aim_free(o);
+
+    /* RF64 with a second data chunk also sized by ds64 (0xFFFFFFFF) and cut
+     * by the end of the file (fuzz_wav): ds64's dataSize still sizes the
+     * first, so the second gets its size present in its own header; the
+     * output reads back and can be labelled again (it could not) */
+    buf_clear(&b);
+    build_rf64(&b, "RF64", 0); /* ..., data (200, ds64-sized), LIST */
+    buf_put(&b, "data\xff\xff\xff\xff", 8);
+    buf_put(&b, AUDIO, 60); /* ds64 says 200: 140 missing */
+    wr_le64(b.p + 20, UINT64_MAX - 1); /* riffSize past the end */
+    CHECK_INT(write_mem(b.p, b.len, l, &o, &on), AIM_OK);
+    if (o) {
+        CHECK_INT(rd_le64(o + 28), sizeof AUDIO); /* dataSize of the first */
+        size_t d2 = on - 8 - 60;
+        CHECK(memcmp(o + d2, "data", 4) == 0);
+        CHECK_INT(rd_le32(o + d2 + 4), 60);
+        CHECK(memcmp(o + d2 + 8, AUDIO, 60) == 0);
+        CHECK_INT(read_mem(o, on, &m), AIM_OK);
+        CHECK_INT(aim_meta_label_count(m), 1);
+        aim_meta_free(m);
+        aim_label *l2 = mk_label("again");
+        uint8_t *o2 = NULL;
+        size_t on2 = 0;
+        CHECK_INT(write_mem(o, on, l2, &o2, &on2), AIM_OK);
+        if (o2) {
+            CHECK_INT(read_mem(o2, on2, &m), AIM_OK);
+            CHECK_STR(aim_label_get(aim_meta_label(m), AIM_FIELD_PRODUCE_ID), "again");
+            aim_meta_free(m);
+        }
+        aim_free(o2);
+        aim_label_free(l2);
+    }
+    aim_free(o);
     free(js);
     aim_label_free(l);
     buf_free(&b);
