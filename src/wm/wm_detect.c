@@ -544,7 +544,7 @@ static void fold(const float *z, size_t nfr, folded *f)
             fr[g] += zj[g];
     }
     for (size_t r = 0; r < WM_CHIP; r++) {
-        f->nk[r] = (r + f->rows - 1) / WM_CHIP + 1;
+        f->nk[r] = f->rows ? (r + f->rows - 1) / WM_CHIP + 1 : 0; /* <= WM_CHIPS + 1 */
         memset(f->y[r], 0, f->nk[r] * sizeof f->y[r][0]);
         for (size_t i = 0; i < f->rows; i++) {
             const float *zr = f->z + i * WM_GROUPS;

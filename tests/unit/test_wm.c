@@ -183,6 +183,30 @@ static aim_wm_result detect(const float *x, size_t n, int rate, int ch, const ai
     return res;
 }
 
+/* Presence of PAYLOAD's mark (payload known, default bound 1e-12) in
+ * mono x at `rate`, with `key`. */
+static aim_wm_presence presence_known(const float *x, size_t n, int rate, const aim_wm_key *key)
+{
+    aim_wm_presence p;
+    memset(&p, 0, sizeof p);
+    aim_wm_detect_config cfg;
+    aim_wm_detect_config_init(&cfg);
+    cfg.sample_rate = rate;
+    aim_wm_detector *d = NULL;
+    CHECK_INT(aim_wm_detector_new(&cfg, key, &d), AIM_OK);
+    if (!d)
+        return p;
+    CHECK_INT(aim_wm_detector_feed(d, x, n), AIM_OK);
+    aim_wm_presence_config pc;
+    aim_wm_presence_config_init(&pc);
+    CHECK(pc.max_pfa == 1e-12);
+    pc.payload_known = 1;
+    pc.payload = PAYLOAD;
+    CHECK_INT(aim_wm_detector_presence(d, &pc, &p), AIM_OK);
+    aim_wm_detector_free(d);
+    return p;
+}
+
 static double snr_db(const float *x, const float *y, size_t n)
 {
     double s = 0, e = 0;
@@ -490,25 +514,11 @@ static void t_tempo_pitch(void)
             CHECK(fabs(r.speed - want_t) < 0.0025);
             CHECK(fabs(r.pitch - want_f) < 0.0025);
             if (k == 1 || k == 3) { /* presence from 3 s of it, payload known */
-                aim_wm_detect_config cfg;
-                aim_wm_detect_config_init(&cfg);
-                cfg.sample_rate = rate;
-                aim_wm_detector *d = NULL;
-                CHECK_INT(aim_wm_detector_new(&cfg, &key, &d), AIM_OK);
-                if (d) {
-                    CHECK_INT(aim_wm_detector_feed(d, z + rate, (size_t)rate * 3), AIM_OK);
-                    aim_wm_presence_config pc;
-                    aim_wm_presence_config_init(&pc);
-                    pc.payload_known = 1;
-                    pc.payload = PAYLOAD;
-                    aim_wm_presence p;
-                    CHECK_INT(aim_wm_detector_presence(d, &pc, &p), AIM_OK);
-                    fprintf(stderr, "  %s, 3 s: present %d z %.2f pfa %.1e speed %.4f pitch %.4f\n",
-                            what, p.present, p.z, p.pfa, p.speed, p.pitch);
-                    CHECK_INT(p.present, 1);
-                    CHECK(fabs(p.speed - want_t) < 0.005 && fabs(p.pitch - want_f) < 0.005);
-                    aim_wm_detector_free(d);
-                }
+                aim_wm_presence p = presence_known(z + rate, (size_t)rate * 3, rate, &key);
+                fprintf(stderr, "  %s, 3 s: present %d z %.2f pfa %.1e speed %.4f pitch %.4f\n",
+                        what, p.present, p.z, p.pfa, p.speed, p.pitch);
+                CHECK_INT(p.present, 1);
+                CHECK(fabs(p.speed - want_t) < 0.005 && fabs(p.pitch - want_f) < 0.005);
             }
             free(z);
         }
@@ -532,21 +542,8 @@ static void t_presence_3s(void)
         for (int k = 0; k < 3; k++) {
             size_t off = (size_t)rate * (1 + 3 * (size_t)k) + 777;
             for (int which = 0; which < 3; which++) {
-                aim_wm_detect_config cfg;
-                aim_wm_detect_config_init(&cfg);
-                cfg.sample_rate = rate;
-                aim_wm_detector *d = NULL;
-                CHECK_INT(aim_wm_detector_new(&cfg, which == 2 ? &other : &key, &d), AIM_OK);
-                if (!d)
-                    continue;
-                CHECK_INT(aim_wm_detector_feed(d, (which == 1 ? x : y) + off, len), AIM_OK);
-                aim_wm_presence_config pc;
-                aim_wm_presence_config_init(&pc);
-                CHECK(pc.max_pfa == 1e-12);
-                pc.payload_known = 1;
-                pc.payload = PAYLOAD;
-                aim_wm_presence p;
-                CHECK_INT(aim_wm_detector_presence(d, &pc, &p), AIM_OK);
+                aim_wm_presence p = presence_known((which == 1 ? x : y) + off, len, rate,
+                                                   which == 2 ? &other : &key);
                 if (which == 0) {
                     if (!p.present)
                         fprintf(stderr, "  presence %s@%zu: z=%.2f pfa=%.1e\n",
@@ -559,7 +556,6 @@ static void t_presence_3s(void)
                     CHECK(p.z < 6.0 && p.pfa > 1e-3);
                 }
                 CHECK(p.hypotheses > 10000);
-                aim_wm_detector_free(d);
             }
         }
         free(x);
